@@ -1,0 +1,190 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { ApprovalView, CriteriaMap } from '../domain/workflow';
+import type { ApprovalStage, Criterion, CriterionStatus, Environment, ReleaseState, Risk, Role } from '../domain/types';
+import { CRITERIA } from '../domain/types';
+import type { DbOrTx } from './client';
+import { approvals, criteria, processedDeliveries, releases, roleAssignments } from './schema';
+
+export type ReleaseRow = typeof releases.$inferSelect;
+
+export interface Release extends Omit<ReleaseRow, 'state' | 'environment' | 'risk'> {
+  state: ReleaseState;
+  environment: Environment;
+  risk: Risk;
+}
+
+export interface ApprovalRecord extends ApprovalView {
+  id: number;
+  status: 'active' | 'reset';
+  resetReason: string | null;
+  resetAt: number | null;
+  contentRev: number;
+}
+
+export interface CriterionRecord {
+  criterion: Criterion;
+  status: CriterionStatus;
+  url: string | null;
+  details: string | null;
+  updatedBy: string | null;
+  updatedAt: number | null;
+}
+
+function toRelease(row: ReleaseRow): Release {
+  return row as Release;
+}
+
+export type NewRelease = Omit<
+  typeof releases.$inferInsert,
+  'id' | 'state' | 'stateChangedAt' | 'contentRev' | 'updatedAt' | 'cardChannel' | 'cardTs'
+> & { state: ReleaseState; environment: Environment; risk: Risk };
+
+export function insertRelease(tx: DbOrTx, input: NewRelease): Release {
+  const row = tx
+    .insert(releases)
+    .values({ ...input, stateChangedAt: input.createdAt, updatedAt: input.createdAt, contentRev: 1 })
+    .returning()
+    .get();
+  tx.insert(criteria)
+    .values(CRITERIA.map((c) => ({ releaseId: row.id, criterion: c, status: 'pending' })))
+    .run();
+  return toRelease(row);
+}
+
+export function getRelease(tx: DbOrTx, id: number): Release | undefined {
+  const row = tx.select().from(releases).where(eq(releases.id, id)).get();
+  return row ? toRelease(row) : undefined;
+}
+
+export function findReleaseByIdempotencyKey(tx: DbOrTx, key: string): Release | undefined {
+  const row = tx.select().from(releases).where(eq(releases.idempotencyKey, key)).get();
+  return row ? toRelease(row) : undefined;
+}
+
+export function updateRelease(tx: DbOrTx, id: number, patch: Partial<typeof releases.$inferInsert>): Release {
+  const row = tx.update(releases).set(patch).where(eq(releases.id, id)).returning().get();
+  if (!row) throw new Error(`release ${id} vanished during update`);
+  return toRelease(row);
+}
+
+export function listReleases(
+  tx: DbOrTx,
+  opts: { states?: readonly ReleaseState[]; requestedBy?: string; service?: string; limit: number; offset?: number },
+): Release[] {
+  const conds = [];
+  if (opts.states) conds.push(inArray(releases.state, [...opts.states]));
+  if (opts.requestedBy) conds.push(eq(releases.requestedBy, opts.requestedBy));
+  if (opts.service) conds.push(eq(releases.service, opts.service));
+  return tx
+    .select()
+    .from(releases)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(releases.id))
+    .limit(opts.limit)
+    .offset(opts.offset ?? 0)
+    .all()
+    .map(toRelease);
+}
+
+export function countReleases(tx: DbOrTx, states?: readonly ReleaseState[]): number {
+  const row = tx
+    .select({ n: sql<number>`count(*)` })
+    .from(releases)
+    .where(states ? inArray(releases.state, [...states]) : undefined)
+    .get();
+  return row?.n ?? 0;
+}
+
+function toApproval(row: typeof approvals.$inferSelect): ApprovalRecord {
+  return {
+    id: row.id,
+    stage: row.stage as ApprovalStage,
+    role: row.role as Role,
+    userId: row.userId,
+    at: row.createdAt,
+    status: row.status === 'reset' ? 'reset' : 'active',
+    resetReason: row.resetReason,
+    resetAt: row.resetAt,
+    contentRev: row.contentRev,
+  };
+}
+
+export function approvalsFor(tx: DbOrTx, releaseId: number): ApprovalRecord[] {
+  return tx.select().from(approvals).where(eq(approvals.releaseId, releaseId)).orderBy(asc(approvals.id)).all().map(toApproval);
+}
+
+export function activeApprovals(tx: DbOrTx, releaseId: number): ApprovalRecord[] {
+  return approvalsFor(tx, releaseId).filter((a) => a.status === 'active');
+}
+
+export function insertApproval(
+  tx: DbOrTx,
+  a: { releaseId: number; stage: ApprovalStage; role: Role; userId: string; contentRev: number; at: number },
+): ApprovalRecord | null {
+  const row = tx
+    .insert(approvals)
+    .values({ releaseId: a.releaseId, stage: a.stage, role: a.role, userId: a.userId, contentRev: a.contentRev, createdAt: a.at })
+    .onConflictDoNothing()
+    .returning()
+    .get();
+  return row ? toApproval(row) : null;
+}
+
+export function resetApproval(tx: DbOrTx, id: number, reason: string, at: number): void {
+  tx.update(approvals).set({ status: 'reset', resetReason: reason, resetAt: at }).where(eq(approvals.id, id)).run();
+}
+
+export function criteriaFor(tx: DbOrTx, releaseId: number): CriterionRecord[] {
+  const rows = tx.select().from(criteria).where(eq(criteria.releaseId, releaseId)).all();
+  return CRITERIA.map((c) => {
+    const row = rows.find((r) => r.criterion === c);
+    return {
+      criterion: c,
+      status: (row?.status ?? 'pending') as CriterionStatus,
+      url: row?.url ?? null,
+      details: row?.details ?? null,
+      updatedBy: row?.updatedBy ?? null,
+      updatedAt: row?.updatedAt ?? null,
+    };
+  });
+}
+
+export function criteriaMap(records: readonly CriterionRecord[]): CriteriaMap {
+  return Object.fromEntries(records.map((r) => [r.criterion, r.status])) as CriteriaMap;
+}
+
+export function setCriterion(
+  tx: DbOrTx,
+  releaseId: number,
+  c: Criterion,
+  v: { status: CriterionStatus; url: string | null; details: string | null; updatedBy: string; at: number },
+): void {
+  tx.update(criteria)
+    .set({ status: v.status, url: v.url, details: v.details, updatedBy: v.updatedBy, updatedAt: v.at })
+    .where(and(eq(criteria.releaseId, releaseId), eq(criteria.criterion, c)))
+    .run();
+}
+
+/** Records a Slack delivery; false when it was seen before (a retry or an exact replay). */
+export function markDelivery(tx: DbOrTx, key: string, at: number): boolean {
+  const row = tx.insert(processedDeliveries).values({ key, at }).onConflictDoNothing().returning().get();
+  return row !== undefined;
+}
+
+export type RoleOverrides = Record<string, Partial<Record<Role, string[]>>>;
+
+/** Slack-edited role members by scope ('*' = global, else the service name). */
+export function roleOverrides(tx: DbOrTx): RoleOverrides {
+  const out: RoleOverrides = {};
+  for (const row of tx.select().from(roleAssignments).all()) {
+    (out[row.scope] ??= {})[row.role as Role] = row.members;
+  }
+  return out;
+}
+
+export function setRoleMembers(tx: DbOrTx, scope: string, role: Role, members: string[], by: string, at: number): void {
+  tx.insert(roleAssignments)
+    .values({ scope, role, members, updatedBy: by, updatedAt: at })
+    .onConflictDoUpdate({ target: [roleAssignments.scope, roleAssignments.role], set: { members, updatedBy: by, updatedAt: at } })
+    .run();
+}

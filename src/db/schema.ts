@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const releases = sqliteTable(
+  'releases',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    service: text('service').notNull(),
+    version: text('version').notNull(),
+    title: text('title').notNull(),
+    changelog: text('changelog').notNull(),
+    environment: text('environment').notNull(),
+    risk: text('risk').notNull(),
+    rollbackPlan: text('rollback_plan').notNull(),
+    links: text('links', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    desiredAt: integer('desired_at'),
+    commitTime: integer('commit_time'),
+    requestedBy: text('requested_by').notNull(),
+    source: text('source').notNull(),
+    state: text('state').notNull(),
+    stateChangedAt: integer('state_changed_at').notNull(),
+    contentRev: integer('content_rev').notNull().default(1),
+    lastReason: text('last_reason'),
+    cardChannel: text('card_channel'),
+    cardTs: text('card_ts'),
+    scheduledAt: integer('scheduled_at'),
+    /** Makes a retried submission (same modal view, same API idempotency key) create one release. */
+    idempotencyKey: text('idempotency_key'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('releases_idempotency_key_uq').on(t.idempotencyKey),
+    index('releases_state_idx').on(t.state, t.createdAt),
+    index('releases_requested_by_idx').on(t.requestedBy, t.createdAt),
+    index('releases_service_env_idx').on(t.service, t.environment, t.state),
+  ],
+);
+
+export const approvals = sqliteTable(
+  'approvals',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    stage: text('stage').notNull(),
+    role: text('role').notNull(),
+    userId: text('user_id').notNull(),
+    contentRev: integer('content_rev').notNull(),
+    status: text('status').notNull().default('active'),
+    resetReason: text('reset_reason'),
+    createdAt: integer('created_at').notNull(),
+    resetAt: integer('reset_at'),
+  },
+  (t) => [
+    // One live approval per person per stage: a double click or a retry cannot add a second.
+    uniqueIndex('approvals_one_active_uq').on(t.releaseId, t.stage, t.userId).where(sql`status = 'active'`),
+    index('approvals_release_idx').on(t.releaseId),
+  ],
+);
+
+export const criteria = sqliteTable(
+  'criteria',
+  {
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    criterion: text('criterion').notNull(),
+    status: text('status').notNull().default('pending'),
+    url: text('url'),
+    details: text('details'),
+    updatedBy: text('updated_by'),
+    updatedAt: integer('updated_at'),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.criterion] })],
+);
+
+/** Role members edited in Slack, layered over the policy file. scope is '*' (global) or a service name. */
+export const roleAssignments = sqliteTable(
+  'role_assignments',
+  {
+    scope: text('scope').notNull(),
+    role: text('role').notNull(),
+    members: text('members', { mode: 'json' }).$type<string[]>().notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.role] })],
+);
+
+/** Append-only, hash-chained record of everything that happened. */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    releaseId: integer('release_id'),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_release_idx').on(t.releaseId, t.id), index('audit_at_idx').on(t.at)],
+);
+
+/** Slack deliveries already handled (event ids, exact request replays). */
+export const processedDeliveries = sqliteTable('processed_deliveries', {
+  key: text('key').primaryKey(),
+  at: integer('at').notNull(),
+});
+
+/** Everything the notifier sent; dedupe_key makes an announcement go out once. */
+export const sentMessages = sqliteTable(
+  'sent_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    dedupeKey: text('dedupe_key'),
+    method: text('method').notNull(),
+    channel: text('channel').notNull(),
+    ts: text('ts'),
+    threadTs: text('thread_ts'),
+    releaseId: integer('release_id'),
+    at: integer('at').notNull(),
+  },
+  (t) => [uniqueIndex('sent_messages_dedupe_uq').on(t.dedupeKey), index('sent_messages_release_idx').on(t.releaseId)],
+);
