@@ -36,7 +36,7 @@ function toRelease(row: ReleaseRow): Release {
 
 export type NewRelease = Omit<
   typeof releases.$inferInsert,
-  'id' | 'state' | 'stateChangedAt' | 'contentRev' | 'updatedAt' | 'cardChannel' | 'cardTs'
+  'id' | 'state' | 'stateChangedAt' | 'contentRev' | 'updatedAt' | 'cardTs'
 > & { state: ReleaseState; environment: Environment; risk: Risk };
 
 export function insertRelease(tx: DbOrTx, input: NewRelease): Release {

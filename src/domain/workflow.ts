@@ -25,6 +25,14 @@ export interface ReleaseFacts {
 
 export type HighRiskCounts = Partial<Record<Role, number>>;
 
+/** A service's workflow: which approval stages it uses (in pipeline order) and its high-risk counts. */
+export interface WorkflowRules {
+  stages: readonly ApprovalStage[];
+  highRisk: HighRiskCounts;
+}
+
+export const DEFAULT_RULES: WorkflowRules = { stages: APPROVAL_STAGES, highRisk: {} };
+
 /** The states in which approval buttons act. */
 export function isApprovalStage(state: ReleaseState): state is ApprovalStage {
   return (APPROVAL_STAGES as readonly string[]).includes(state);
@@ -69,8 +77,8 @@ export function blockingCriteria(criteria: CriteriaMap): Criterion[] {
   return CRITERIA.filter((c) => criteria[c] === 'pending' || criteria[c] === 'failed');
 }
 
-export function stageComplete(stage: ApprovalStage, facts: ReleaseFacts, highRisk: HighRiskCounts): boolean {
-  const rolesDone = stageProgress(stage, facts.risk, facts.approvals, highRisk).every((p) => p.missing === 0);
+export function stageComplete(stage: ApprovalStage, facts: ReleaseFacts, rules: WorkflowRules): boolean {
+  const rolesDone = stageProgress(stage, facts.risk, facts.approvals, rules.highRisk).every((p) => p.missing === 0);
   if (!rolesDone) return false;
   if (stage === 'signoff') return blockingCriteria(facts.criteria).length === 0;
   return true;
@@ -80,10 +88,11 @@ export function stageComplete(stage: ApprovalStage, facts: ReleaseFacts, highRis
  * Where an approval-stage release stands given its approvals and criteria: the first stage that is not complete.
  * `scheduling` completes only when operations pick a slot, so approvals alone never move past it.
  */
-export function deriveApprovalState(facts: ReleaseFacts, highRisk: HighRiskCounts): ApprovalStage {
+export function deriveApprovalState(facts: ReleaseFacts, rules: WorkflowRules): ApprovalStage {
   for (const stage of APPROVAL_STAGES) {
     if (stage === 'scheduling') return stage;
-    if (!stageComplete(stage, facts, highRisk)) return stage;
+    if (!rules.stages.includes(stage)) continue;
+    if (!stageComplete(stage, facts, rules)) return stage;
   }
   return 'scheduling';
 }
@@ -108,7 +117,7 @@ export function decideApproval(
   facts: ReleaseFacts,
   actor: string,
   actorRoles: readonly Role[],
-  highRisk: HighRiskCounts,
+  rules: WorkflowRules,
 ): ApprovalDecision {
   const { state } = facts;
   if (!isApprovalStage(state)) return { kind: 'deny', denial: { kind: 'not_awaiting', state } };
@@ -119,12 +128,12 @@ export function decideApproval(
   if (facts.approvals.some((a) => a.stage === state && a.userId === actor)) {
     return { kind: 'deny', denial: { kind: 'already_approved', stage: state } };
   }
-  const progress = stageProgress(state, facts.risk, facts.approvals, highRisk);
+  const progress = stageProgress(state, facts.risk, facts.approvals, rules.highRisk);
   const role = held.find((r) => (progress.find((p) => p.role === r)?.missing ?? 0) > 0);
   if (!role) return { kind: 'deny', denial: { kind: 'role_satisfied', stage: state, roles: held } };
   const after: ReleaseFacts = { ...facts, approvals: [...facts.approvals, { stage: state, role, userId: actor, at: 0 }] };
-  const nextState = deriveApprovalState(after, highRisk);
-  return { kind: 'approve', stage: state, role, nextState, stageComplete: stageComplete(state, after, highRisk) };
+  const nextState = deriveApprovalState(after, rules);
+  return { kind: 'approve', stage: state, role, nextState, stageComplete: stageComplete(state, after, rules) };
 }
 
 export type StageActionDenial =
@@ -172,8 +181,8 @@ export function changedFields(before: ReleaseContent, after: ReleaseContent): Co
   return (Object.keys(FIELD_CONCERNS) as ContentField[]).filter((f) => before[f] !== after[f]);
 }
 
-export interface ApprovalReset {
-  approval: ApprovalView;
+export interface ApprovalReset<A extends ApprovalView = ApprovalView> {
+  approval: A;
   fields: ContentField[];
 }
 
@@ -181,12 +190,12 @@ export interface ApprovalReset {
  * The approvals an edit makes stale, each with the changed fields that concern its role.
  * An edit after "changes requested" re-opens review, so review approvals are reset then too.
  */
-export function approvalsToReset(
-  approvals: readonly ApprovalView[],
+export function approvalsToReset<A extends ApprovalView>(
+  approvals: readonly A[],
   changed: readonly ContentField[],
   reopenReview: boolean,
-): ApprovalReset[] {
-  const resets: ApprovalReset[] = [];
+): ApprovalReset<A>[] {
+  const resets: ApprovalReset<A>[] = [];
   for (const approval of approvals) {
     const fields = changed.filter((f) => FIELD_CONCERNS[f].includes(approval.role));
     if (fields.length > 0) resets.push({ approval, fields });
@@ -196,8 +205,8 @@ export function approvalsToReset(
 }
 
 /** The state after an edit: back into the approval pipeline at the first incomplete stage. */
-export function stateAfterEdit(facts: ReleaseFacts, highRisk: HighRiskCounts): ApprovalStage {
-  return deriveApprovalState(facts, highRisk);
+export function stateAfterEdit(facts: ReleaseFacts, rules: WorkflowRules): ApprovalStage {
+  return deriveApprovalState(facts, rules);
 }
 
 /** Who may set a criterion: its owner role (met/failed/pending) or a release manager (also waive). */

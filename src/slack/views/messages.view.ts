@@ -1,0 +1,148 @@
+/** Ephemeral answers to `/release …` and explanations of refusals. */
+import type { AuditRow } from '../../db/audit.repo';
+import type { Release } from '../../db/release.repo';
+import type { ApprovalStage, Role } from '../../domain/types';
+import { ROLE_LABELS, STAGE_ROLES, STATE_LABELS } from '../../domain/types';
+import type { StageActionDenial } from '../../domain/workflow';
+import { isApprovalStage } from '../../domain/workflow';
+import type { ApproveDenial } from '../../usecases/approve-release';
+import type { ReleaseSnapshot } from '../../usecases/snapshot';
+import { esc, escTrunc, mention, mentions, relId, slackDate } from '../format';
+import type { Blocks } from './kit';
+import { context, divider, header, section } from './kit';
+import { STATE_EMOJI, releaseCard, waitingOn } from './release-card.view';
+
+export interface SlackMessage {
+  text: string;
+  blocks?: Blocks;
+}
+
+export const COMMANDS_HELP: [string, string][] = [
+  ['/release', 'request a release (opens the form)'],
+  ['/release list', 'open releases'],
+  ['/release status REL-n', 'where a release stands'],
+  ['/release edit REL-n', 'change a release (resets the approvals that depend on what changed)'],
+  ['/release cancel REL-n', 'withdraw a release before it ships'],
+  ['/release schedule REL-n', 'pick a deploy slot (operations)'],
+  ['/release roles [service]', 'who holds each role (admins edit)'],
+  ['/release windows', 'deploy windows'],
+  ['/release freeze', 'declare or list freezes'],
+  ['/release calendar', 'upcoming deploys, windows and freezes'],
+  ['/release stats', 'delivery metrics'],
+  ['/release why REL-n', 'everything holding a release'],
+  ['/release audit REL-n', "a release's audit trail"],
+  ['/release help', 'this help'],
+];
+
+export function helpMessage(): SlackMessage {
+  const lines = COMMANDS_HELP.map(([c, d]) => `\`${c}\` — ${d}`);
+  return {
+    text: 'Greenlight: /release commands',
+    blocks: [
+      header('Greenlight'),
+      section('Releases go *review → QA → sign-off → scheduling → deploy → monitoring → review*. Approvals are buttons on each release card.'),
+      section(lines.join('\n')),
+    ],
+  };
+}
+
+export function usageMessage(text: string): SlackMessage {
+  const known = COMMANDS_HELP.map(([c]) => `\`${c}\``).join(', ');
+  return { text: `I don't know \`/release ${escTrunc(text, 100)}\`. Try ${known}.` };
+}
+
+export function simple(text: string): SlackMessage {
+  return { text };
+}
+
+export function listMessage(releases: Release[], total: number): SlackMessage {
+  if (releases.length === 0) return { text: 'No open releases. `/release` requests one.' };
+  const lines = releases.map(
+    (r) => `${STATE_EMOJI[r.state]} *${relId(r.id)}* ${esc(r.service)} \`${escTrunc(r.version, 64)}\` (${r.environment}) — ${STATE_LABELS[r.state]} · ${mention(r.requestedBy)}`,
+  );
+  const blocks: Blocks = [header('Open releases')];
+  for (let i = 0; i < lines.length; i += 20) blocks.push(section(lines.slice(i, i + 20).join('\n')));
+  if (total > releases.length) blocks.push(context([`Showing ${releases.length} of ${total}.`]));
+  return { text: `${total} open release(s)`, blocks };
+}
+
+export function statusMessage(snap: ReleaseSnapshot): SlackMessage {
+  const card = releaseCard(snap);
+  // The status answer is the card without its buttons (they act on the card itself).
+  return { text: card.text, blocks: card.blocks.filter((b) => b.type !== 'actions') };
+}
+
+export function auditMessage(release: Release, events: AuditRow[]): SlackMessage {
+  const lines = events.map((e) => {
+    const details = Object.entries(e.details)
+      .filter(([k]) => !['before', 'after'].includes(k))
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
+    const actor = /^[UW][A-Z0-9]+$/.test(e.actor) ? mention(e.actor) : esc(e.actor);
+    return `${slackDate(e.at, '{date_short} {time_secs}')} · \`${e.action}\` · ${actor}${details ? ` — ${escTrunc(details, 300)}` : ''}`;
+  });
+  const blocks: Blocks = [header(`Audit trail of ${relId(release.id)}`)];
+  const chunks: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (current.length + line.length + 1 > 2900) {
+      chunks.push(current);
+      current = '';
+    }
+    current += (current ? '\n' : '') + line;
+  }
+  if (current) chunks.push(current);
+  for (const chunk of chunks.slice(0, 45)) blocks.push(section(chunk));
+  if (chunks.length > 45) blocks.push(context(['Older events are cut; `GET /api/v1/audit?release=…` has them all.']));
+  if (events.length === 0) blocks.push(section('_No events._'));
+  return { text: `Audit trail of ${relId(release.id)} (${events.length} events)`, blocks };
+}
+
+function whoCan(snap: ReleaseSnapshot, roles: readonly Role[]): string {
+  return roles.map((r) => `${ROLE_LABELS[r]}: ${mentions(snap.members[r].filter((m) => m !== snap.release.requestedBy))}`).join(' · ');
+}
+
+export function approveDenialMessage(snap: ReleaseSnapshot, denial: ApproveDenial): SlackMessage {
+  const id = relId(snap.release.id);
+  const state = snap.release.state;
+  switch (denial.kind) {
+    case 'self_approval': {
+      const stage = isApprovalStage(state) ? state : 'review';
+      return { text: `:no_entry_sign: You requested ${id}, so you can't approve it. Someone else must — ${whoCan(snap, STAGE_ROLES[stage])}.` };
+    }
+    case 'not_in_role':
+      return {
+        text: `:no_entry_sign: ${id} is waiting on *${STATE_LABELS[denial.stage]}*, which needs ${whoCan(snap, denial.roles)}. You don't hold that role for ${esc(snap.release.service)}.`,
+      };
+    case 'already_approved':
+      return { text: `:ballot_box_with_check: You already approved *${STATE_LABELS[denial.stage]}* of ${id}. ${isApprovalStage(state) ? `Still waiting on ${waitingOn(snap, state)}.` : ''}`.trim() };
+    case 'role_satisfied':
+      return {
+        text: `:ballot_box_with_check: *${STATE_LABELS[denial.stage]}* of ${id} already has the ${denial.roles.map((r) => ROLE_LABELS[r]).join(' and ')} approvals it needs. ${isApprovalStage(state) ? `It is waiting on ${waitingOn(snap, state)}.` : ''}`.trim(),
+      };
+    case 'not_awaiting':
+      return { text: `${id} is *${STATE_LABELS[denial.state]}*; there is nothing to approve now.` };
+    case 'stale_view':
+      return { text: `:arrows_counterclockwise: ${id} was edited after this card was shown to you. Read the updated card, then approve again.` };
+  }
+}
+
+export function stageDenialMessage(snap: ReleaseSnapshot, denial: StageActionDenial, verb: string): SlackMessage {
+  const id = relId(snap.release.id);
+  switch (denial.kind) {
+    case 'self_action':
+      return { text: `:no_entry_sign: You requested ${id}; to change it use \`/release edit ${id}\`, to withdraw it \`/release cancel ${id}\`.` };
+    case 'not_in_role':
+      return { text: `:no_entry_sign: Only ${whoCan(snap, denial.roles)} can ${verb} ${id} at *${STATE_LABELS[snap.release.state]}*.` };
+    case 'not_awaiting':
+      return { text: `${id} is *${STATE_LABELS[denial.state]}*; it can't be ${verb === 'reject' ? 'rejected' : 'sent back'} now.` };
+  }
+}
+
+export function stageLabel(stage: ApprovalStage): string {
+  return STATE_LABELS[stage];
+}
+
+export function withDivider(blocks: Blocks): Blocks {
+  return [...blocks, divider()];
+}

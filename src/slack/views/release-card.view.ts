@@ -1,0 +1,139 @@
+/** The release card: one message per release in its service's channel, updated in place. */
+import type { ApprovalStage, CriterionStatus, ReleaseState } from '../../domain/types';
+import { APPROVAL_STAGES, CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STAGE_ROLES, STATE_LABELS } from '../../domain/types';
+import { isApprovalStage } from '../../domain/workflow';
+import type { ReleaseSnapshot } from '../../usecases/snapshot';
+import { esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
+import { ACTIONS } from '../ids';
+import type { Blocks } from './kit';
+import { actions, button, context, divider, fields, header, section } from './kit';
+
+export const STATE_EMOJI: Record<ReleaseState, string> = {
+  review: ':eyes:',
+  qa: ':test_tube:',
+  signoff: ':memo:',
+  scheduling: ':calendar:',
+  scheduled: ':alarm_clock:',
+  deploying: ':rocket:',
+  monitoring: ':satellite_antenna:',
+  released: ':white_check_mark:',
+  changes_requested: ':leftwards_arrow_with_hook:',
+  rejected: ':no_entry:',
+  cancelled: ':heavy_multiplication_x:',
+  failed: ':x:',
+  rolled_back: ':rewind:',
+};
+
+const CRITERION_EMOJI: Record<CriterionStatus, string> = {
+  pending: ':hourglass_flowing_sand:',
+  met: ':white_check_mark:',
+  failed: ':x:',
+  waived: ':heavy_minus_sign:',
+};
+
+/** Button values carry the release id and the content revision the clicker saw. */
+export function cardValue(id: number, contentRev: number): string {
+  return `${id}:${contentRev}`;
+}
+
+function stageIndex(state: ReleaseState): number {
+  return isApprovalStage(state) ? APPROVAL_STAGES.indexOf(state) : state === 'changes_requested' ? -1 : APPROVAL_STAGES.length;
+}
+
+/** "Waiting on …" for the current stage, naming who can act. */
+export function waitingOn(s: ReleaseSnapshot, stage: ApprovalStage): string {
+  const parts = s.progress[stage]
+    .filter((p) => p.missing > 0)
+    .map((p) => {
+      const who = mentions(s.members[p.role].filter((m) => m !== s.release.requestedBy));
+      const count = p.required > 1 ? ` (${p.approvers.length} of ${p.required})` : '';
+      return `${ROLE_LABELS[p.role]}${count}: ${who}`;
+    });
+  if (parts.length === 0 && stage === 'signoff' && s.blocking.length > 0) {
+    return `readiness: ${s.blocking.map((c) => CRITERION_LABELS[c]).join(', ')}`;
+  }
+  if (parts.length === 0 && stage === 'scheduling') return 'Operations to pick a deploy slot';
+  return parts.join(' · ');
+}
+
+function pipelineLines(s: ReleaseSnapshot): string[] {
+  const current = stageIndex(s.release.state);
+  const terminal = !isApprovalStage(s.release.state) && s.release.state !== 'changes_requested';
+  return APPROVAL_STAGES.map((stage, i) => {
+    const approved = s.approvals.filter((a) => a.status === 'active' && a.stage === stage);
+    const who = approved.map((a) => `${mention(a.userId)} ${slackDate(a.at, '{date_short} {time}')}`).join(', ');
+    const roles = STAGE_ROLES[stage].map((r) => ROLE_LABELS[r]).join(' + ');
+    const name = STATE_LABELS[stage];
+    if (i === current && !terminal) {
+      return `:arrow_forward: *${name}* (${roles}) — waiting on ${waitingOn(s, stage)}${who ? ` · approved: ${who}` : ''}`;
+    }
+    if (approved.length > 0 && (i < current || terminal)) return `:white_check_mark: *${name}* — ${who}`;
+    if (i < current) return `:white_check_mark: *${name}*`;
+    return `:white_circle: *${name}* (${roles})${who ? ` — ${who}` : ''}`;
+  });
+}
+
+function readinessLines(s: ReleaseSnapshot): string[] {
+  return s.criteria.map((c) => {
+    const owner = ROLE_LABELS[CRITERION_OWNERS[c.criterion]];
+    const evidence = c.url ? ` · ${safeLink(c.url, 'evidence')}` : '';
+    const details = c.details ? ` — ${escTrunc(c.details, 150)}` : '';
+    const by = c.updatedBy && c.status !== 'pending' && /^[UW]/.test(c.updatedBy) ? ` by ${mention(c.updatedBy)}` : '';
+    return `${CRITERION_EMOJI[c.status]} ${CRITERION_LABELS[c.criterion]} _(${owner})_ — ${c.status}${by}${details}${evidence}`;
+  });
+}
+
+function resetNotice(s: ReleaseSnapshot): string | null {
+  const resets = s.approvals.filter((a) => a.status === 'reset' && a.resetAt !== null);
+  if (resets.length === 0) return null;
+  const latest = Math.max(...resets.map((a) => a.resetAt ?? 0));
+  const last = resets.filter((a) => a.resetAt === latest);
+  const items = last.map((a) => `${ROLE_LABELS[a.role]} (${mention(a.userId)}): ${esc(a.resetReason ?? 'edited')}`);
+  return `:arrows_counterclockwise: *Approvals reset* by the edit ${slackDate(latest)}: ${items.join('; ')}`;
+}
+
+export function cardText(s: ReleaseSnapshot): string {
+  const r = s.release;
+  return `${relId(r.id)} ${r.service} ${r.version} (${r.environment}): ${STATE_LABELS[r.state]}`;
+}
+
+export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks } {
+  const r = s.release;
+  const value = cardValue(r.id, r.contentRev);
+  const blocks: Blocks = [
+    header(`${relId(r.id)} · ${r.service} ${r.version}`),
+    section(`*${escTrunc(r.title, 150)}*\n${STATE_EMOJI[r.state]} *${STATE_LABELS[r.state]}*${isApprovalStage(r.state) ? ` — waiting on ${waitingOn(s, r.state)}` : ''}`),
+    fields([
+      `*Service*\n${esc(r.service)}`,
+      `*Version*\n\`${escTrunc(r.version, 64)}\``,
+      `*Environment*\n${r.environment}`,
+      `*Risk*\n${r.risk === 'high' ? ':warning: high' : r.risk}`,
+      `*Requested by*\n${mention(r.requestedBy)}`,
+      `*Deploy date and time*\n${r.desiredAt ? slackDate(r.desiredAt) : '_next free slot_'}`,
+    ]),
+  ];
+  if (r.lastReason && (r.state === 'changes_requested' || r.state === 'rejected' || r.state === 'cancelled')) {
+    blocks.push(section(`${STATE_EMOJI[r.state]} *${STATE_LABELS[r.state]}:* ${escTrunc(r.lastReason, 2000)}`));
+  }
+  blocks.push(divider(), section(`*Approvals*\n${pipelineLines(s).join('\n')}`));
+  const notice = resetNotice(s);
+  if (notice) blocks.push(context([notice]));
+  blocks.push(section(`*Readiness*\n${readinessLines(s).join('\n')}`));
+  blocks.push(section(`*Changelog*\n${escTrunc(r.changelog, 1500)}`));
+  blocks.push(section(`*Rollback plan*\n${escTrunc(r.rollbackPlan, 1500)}`));
+  if (r.links.length > 0) blocks.push(section(`*Links*\n${r.links.map((l) => safeLink(l)).join('\n')}`));
+
+  const buttons = [];
+  if (isApprovalStage(r.state)) {
+    buttons.push(button('Approve', ACTIONS.approve, value, { style: 'primary' }));
+    buttons.push(button('Request changes', ACTIONS.requestChanges, value));
+    buttons.push(button('Reject', ACTIONS.reject, value, { style: 'danger' }));
+  }
+  if (r.state === 'changes_requested') buttons.push(button('Edit request', ACTIONS.edit, value, { style: 'primary' }));
+  if (isApprovalStage(r.state) || r.state === 'changes_requested' || r.state === 'scheduled') {
+    buttons.push(button('Update readiness', ACTIONS.readiness, value));
+  }
+  if (buttons.length > 0) blocks.push(actions(`card-${r.id}`, buttons));
+  blocks.push(context([`${relId(r.id)} · updated ${slackDate(r.updatedAt)} · \`/release status ${relId(r.id)}\` for details`]));
+  return { text: cardText(s), blocks };
+}

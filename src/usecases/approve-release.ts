@@ -1,0 +1,82 @@
+/** Approve the current stage of a release: the acting user comes from the signed payload, never a button value. */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { getRelease, insertApproval, updateRelease } from '../db/release.repo';
+import type { ApprovalDenial } from '../domain/workflow';
+import { decideApproval } from '../domain/workflow';
+import type { ApprovalStage, Role } from '../domain/types';
+import { ROLE_LABELS, STATE_LABELS } from '../domain/types';
+import { mention } from '../slack/format';
+import type { Deps } from './deps';
+import { NotFoundError } from './errors';
+import { factsOf } from './facts';
+import { rolesOf, rulesFor } from './roles';
+import { stageAdvanceText } from './transitions';
+
+export type ApproveDenial = ApprovalDenial | { kind: 'stale_view' };
+
+export type ApproveResult =
+  | { kind: 'approved'; release: Release; stage: ApprovalStage; role: Role; advanced: boolean }
+  | { kind: 'denied'; release: Release; denial: ApproveDenial };
+
+export async function approveRelease(
+  deps: Deps,
+  input: { releaseId: number; actor: string; seenRev?: number | null; via: 'card' | 'home' | 'dm' },
+): Promise<ApproveResult> {
+  const before = getRelease(deps.db, input.releaseId);
+  if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
+  const actorRoles = await rolesOf(deps, before.service, input.actor);
+  const now = deps.now();
+  const rules = rulesFor(deps.policy, before.service);
+
+  const result = inTransaction(deps.db, (tx): ApproveResult => {
+    const release = getRelease(tx, input.releaseId);
+    if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    const deny = (denial: ApproveDenial): ApproveResult => {
+      appendAudit(tx, {
+        at: now,
+        releaseId: release.id,
+        actor: input.actor,
+        action: 'approval.denied',
+        details: { reason: denial.kind, state: release.state, roles: actorRoles, via: input.via },
+      });
+      return { kind: 'denied', release, denial };
+    };
+    if (input.seenRev != null && input.seenRev !== release.contentRev && release.requestedBy !== input.actor) {
+      return deny({ kind: 'stale_view' });
+    }
+    const decision = decideApproval(factsOf(tx, release), input.actor, actorRoles, rules);
+    if (decision.kind === 'deny') return deny(decision.denial);
+    const inserted = insertApproval(tx, {
+      releaseId: release.id,
+      stage: decision.stage,
+      role: decision.role,
+      userId: input.actor,
+      contentRev: release.contentRev,
+      at: now,
+    });
+    if (!inserted) return deny({ kind: 'already_approved', stage: decision.stage });
+    const advanced = decision.nextState !== release.state;
+    const updated = updateRelease(tx, release.id, {
+      updatedAt: now,
+      ...(advanced ? { state: decision.nextState, stateChangedAt: now } : {}),
+    });
+    appendAudit(tx, {
+      at: now,
+      releaseId: release.id,
+      actor: input.actor,
+      action: 'approval.granted',
+      details: { stage: decision.stage, role: decision.role, content_rev: release.contentRev, next_state: decision.nextState, via: input.via },
+    });
+    return { kind: 'approved', release: updated, stage: decision.stage, role: decision.role, advanced };
+  });
+
+  if (result.kind === 'approved') {
+    void deps.cards.refresh(input.releaseId);
+    const line = `:white_check_mark: ${mention(input.actor)} approved *${STATE_LABELS[result.stage]}* as ${ROLE_LABELS[result.role]}.`;
+    const next = result.advanced ? ` ${stageAdvanceText(deps, result.release.id)}` : '';
+    void deps.cards.thread(input.releaseId, line + next);
+  }
+  return result;
+}

@@ -1,0 +1,74 @@
+/** Request changes or reject the release at its current stage, always with a reason. */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { getRelease, updateRelease } from '../db/release.repo';
+import type { StageActionDenial } from '../domain/workflow';
+import { decideStageAction } from '../domain/workflow';
+import { escTrunc, mention, relId } from '../slack/format';
+import type { Deps } from './deps';
+import { NotFoundError } from './errors';
+import { rolesOf } from './roles';
+
+export type StageDecision = 'request_changes' | 'reject';
+export const REASON_MAX = 2000;
+
+export type DecideResult =
+  | { kind: 'done'; release: Release }
+  | { kind: 'denied'; release: Release; denial: StageActionDenial }
+  | { kind: 'invalid'; error: string };
+
+/** May the actor take this decision now? Checked before the reason modal opens, and again on submit. */
+export async function checkStageDecision(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; denial: StageActionDenial | null }> {
+  const release = getRelease(deps.db, releaseId);
+  if (!release) throw new NotFoundError(`REL-${releaseId}`);
+  const roles = await rolesOf(deps, release.service, actor);
+  const d = decideStageAction(release, actor, roles);
+  return { release, denial: d.kind === 'deny' ? d.denial : null };
+}
+
+export async function decideRelease(
+  deps: Deps,
+  input: { releaseId: number; actor: string; decision: StageDecision; reason: string },
+): Promise<DecideResult> {
+  const reason = input.reason.trim();
+  if (!reason) return { kind: 'invalid', error: 'A reason is required.' };
+  if (reason.length > REASON_MAX) return { kind: 'invalid', error: `The reason is ${reason.length.toLocaleString('en-US')} characters; the limit is ${REASON_MAX.toLocaleString('en-US')}.` };
+  const before = getRelease(deps.db, input.releaseId);
+  if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
+  const roles = await rolesOf(deps, before.service, input.actor);
+  const now = deps.now();
+  const result = inTransaction(deps.db, (tx): DecideResult => {
+    const release = getRelease(tx, input.releaseId);
+    if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    const d = decideStageAction(release, input.actor, roles);
+    if (d.kind === 'deny') {
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.denied', details: { reason: d.denial.kind, attempted: input.decision, state: release.state } });
+      return { kind: 'denied', release, denial: d.denial };
+    }
+    const state = input.decision === 'reject' ? 'rejected' : 'changes_requested';
+    const updated = updateRelease(tx, release.id, { state, stateChangedAt: now, updatedAt: now, lastReason: reason });
+    appendAudit(tx, {
+      at: now,
+      releaseId: release.id,
+      actor: input.actor,
+      action: input.decision === 'reject' ? 'release.rejected' : 'release.changes_requested',
+      details: { stage: release.state, reason },
+    });
+    return { kind: 'done', release: updated };
+  });
+  if (result.kind === 'done') {
+    const r = result.release;
+    void deps.cards.refresh(r.id);
+    const verb = input.decision === 'reject' ? ':no_entry: rejected this release' : ':leftwards_arrow_with_hook: requested changes';
+    void deps.cards.thread(r.id, `${mention(input.actor)} ${verb}: ${escTrunc(reason, 2500)}`);
+    const follow = input.decision === 'reject' ? 'It will not ship.' : `Edit it with \`/release edit ${relId(r.id)}\` (or *Edit request* on the card) to send it back to review.`;
+    void deps.slack
+      .dm(r.requestedBy, {
+        text: `${mention(input.actor)} ${input.decision === 'reject' ? 'rejected' : 'requested changes to'} ${relId(r.id)} (${r.service} ${r.version}): ${escTrunc(reason, 2500)}\n${follow}`,
+        releaseId: r.id,
+      })
+      .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'could not DM the requester'));
+  }
+  return result;
+}

@@ -1,0 +1,139 @@
+/**
+ * Edit a release. Approvals are bound to content: an edit resets the approvals of the roles whose concern
+ * changed (version/changelog → review and QA, rollback plan → operations, risk → sign-off, environment → QA,
+ * sign-off and operations), and an edit after "changes requested" re-opens review.
+ */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { getRelease, resetApproval, updateRelease } from '../db/release.repo';
+import type { ContentField } from '../domain/types';
+import { ROLE_LABELS } from '../domain/types';
+import type { ReleaseContent } from '../domain/workflow';
+import { approvalsToReset, canEdit, changedFields, isApprovalStage, stateAfterEdit } from '../domain/workflow';
+import { mention } from '../slack/format';
+import type { Deps } from './deps';
+import { NotFoundError } from './errors';
+import { factsOf } from './facts';
+import type { ReleaseFieldsInput } from './release-input';
+import { rolesOf, rulesFor } from './roles';
+import { validateRelease } from './request-release';
+import { stageAdvanceText } from './transitions';
+
+const FIELD_NAMES: Record<ContentField, string> = {
+  version: 'version',
+  changelog: 'changelog',
+  rollback_plan: 'rollback plan',
+  environment: 'environment',
+  risk: 'risk',
+};
+
+export type EditResult =
+  | { kind: 'edited'; release: Release; changed: ContentField[]; resets: { role: string; userId: string; reason: string }[] }
+  | { kind: 'unchanged'; release: Release }
+  | { kind: 'invalid'; errors: Record<string, string> }
+  | { kind: 'denied'; release: Release; why: 'not_allowed' | 'closed' | 'changed_meanwhile' };
+
+export function contentOf(r: Pick<Release, 'version' | 'changelog' | 'rollbackPlan' | 'environment' | 'risk'>): ReleaseContent {
+  return { version: r.version, changelog: r.changelog, rollback_plan: r.rollbackPlan, environment: r.environment, risk: r.risk };
+}
+
+export async function checkEdit(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; allowed: boolean }> {
+  const release = getRelease(deps.db, releaseId);
+  if (!release) throw new NotFoundError(`REL-${releaseId}`);
+  const roles = await rolesOf(deps, release.service, actor);
+  return { release, allowed: canEdit(release.state, actor, release.requestedBy, roles) };
+}
+
+export async function editRelease(
+  deps: Deps,
+  input: { releaseId: number; actor: string; fields: ReleaseFieldsInput; seenRev: number },
+): Promise<EditResult> {
+  const before = getRelease(deps.db, input.releaseId);
+  if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
+  const valid = validateRelease(deps, input.fields);
+  if (!valid.ok) return { kind: 'invalid', errors: valid.errors };
+  const f = valid.fields;
+  if (f.service !== before.service) {
+    return { kind: 'invalid', errors: { service: `A release's service can't change. Cancel this one and request a new release for ${f.service}.` } };
+  }
+  const roles = await rolesOf(deps, before.service, input.actor);
+  const now = deps.now();
+  const rules = rulesFor(deps.policy, before.service);
+
+  const result = inTransaction(deps.db, (tx): EditResult => {
+    const release = getRelease(tx, input.releaseId);
+    if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    if (!canEdit(release.state, input.actor, release.requestedBy, roles)) {
+      const why = canEdit('review', input.actor, release.requestedBy, roles) ? 'closed' : 'not_allowed';
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'edit.denied', details: { reason: why, state: release.state } });
+      return { kind: 'denied', release, why };
+    }
+    if (release.contentRev !== input.seenRev) return { kind: 'denied', release, why: 'changed_meanwhile' };
+    const next: ReleaseContent = { version: f.version, changelog: f.changelog, rollback_plan: f.rollback_plan, environment: f.environment, risk: f.risk };
+    const changed = changedFields(contentOf(release), next);
+    const otherChanged =
+      (f.title || `${f.service} ${f.version}`) !== release.title ||
+      JSON.stringify(f.links) !== JSON.stringify(release.links) ||
+      f.desired_at !== release.desiredAt;
+    const reopen = release.state === 'changes_requested';
+    if (changed.length === 0 && !otherChanged && !reopen) return { kind: 'unchanged', release };
+
+    const facts = factsOf(tx, release);
+    const toReset = approvalsToReset(facts.approvals, changed, reopen);
+    const resets = toReset.map((r) => {
+      const reason = r.fields.length ? `${r.fields.map((x) => FIELD_NAMES[x]).join(' and ')} changed` : 'review re-opened after changes were requested';
+      resetApproval(tx, r.approval.id, reason, now);
+      appendAudit(tx, {
+        at: now,
+        releaseId: release.id,
+        actor: input.actor,
+        action: 'approval.reset',
+        details: { stage: r.approval.stage, role: r.approval.role, user: r.approval.userId, reason, fields: r.fields },
+      });
+      return { role: ROLE_LABELS[r.approval.role], userId: r.approval.userId, reason };
+    });
+    const resetIds = new Set(toReset.map((r) => r.approval.id));
+    const remaining = facts.approvals.filter((a) => !resetIds.has(a.id));
+    const movable = isApprovalStage(release.state) || release.state === 'changes_requested' || (release.state === 'scheduled' && resets.length > 0);
+    const state = movable ? stateAfterEdit({ ...facts, risk: f.risk, approvals: remaining }, rules) : release.state;
+    const updated = updateRelease(tx, release.id, {
+      version: f.version,
+      title: f.title || `${f.service} ${f.version}`,
+      changelog: f.changelog,
+      environment: f.environment,
+      risk: f.risk,
+      rollbackPlan: f.rollback_plan,
+      links: f.links,
+      desiredAt: f.desired_at,
+      contentRev: changed.length > 0 ? release.contentRev + 1 : release.contentRev,
+      updatedAt: now,
+      ...(state !== release.state ? { state, stateChangedAt: now } : {}),
+    });
+    appendAudit(tx, {
+      at: now,
+      releaseId: release.id,
+      actor: input.actor,
+      action: 'release.edited',
+      details: {
+        changed,
+        before: Object.fromEntries(changed.map((c) => [c, contentOf(release)[c]])),
+        after: Object.fromEntries(changed.map((c) => [c, next[c]])),
+        state_before: release.state,
+        state_after: state,
+      },
+    });
+    return { kind: 'edited', release: updated, changed, resets };
+  });
+
+  if (result.kind === 'edited') {
+    const r = result.release;
+    void deps.cards.refresh(r.id);
+    const what = result.changed.length ? result.changed.map((c) => FIELD_NAMES[c]).join(', ') : 'details';
+    const resetText = result.resets.length
+      ? ` Approvals reset: ${result.resets.map((x) => `${x.role} (${mention(x.userId)}) — ${x.reason}`).join('; ')}.`
+      : '';
+    void deps.cards.thread(r.id, `:pencil2: ${mention(input.actor)} edited the ${what}.${resetText} ${stageAdvanceText(deps, r.id)}`);
+  }
+  return result;
+}

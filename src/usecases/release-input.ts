@@ -1,0 +1,71 @@
+/** The fields of a release request, validated the same way whether they come from the modal or the API. */
+import { z } from 'zod';
+import { ENVIRONMENTS, RISKS } from '../domain/types';
+
+export const LIMITS = { version: 64, title: 150, changelog: 3000, rollbackPlan: 3000, links: 10, link: 500 } as const;
+
+const trimmed = (label: string, max: number) =>
+  z
+    .string()
+    .transform((s) => s.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, `${label} is required.`)
+        .max(max, { error: (i) => `${label} is ${(i.input as string).length.toLocaleString('en-US')} characters; the limit is ${max.toLocaleString('en-US')}.` }),
+    );
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(LIMITS.link, `Each link must be at most ${LIMITS.link} characters.`)
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && !/[\s<>|]/.test(s);
+    } catch {
+      return false;
+    }
+  }, 'Links must be http(s) URLs, one per line.');
+
+export const releaseFieldsSchema = z.object({
+  service: z.string().trim().min(1, 'Service is required.').max(64, 'Service names are at most 64 characters.'),
+  version: trimmed('Version', LIMITS.version).refine((v) => !/\s/.test(v), 'Version cannot contain spaces.'),
+  title: z.string().trim().max(LIMITS.title, `Title must be at most ${LIMITS.title} characters.`).optional(),
+  changelog: trimmed('Changelog', LIMITS.changelog),
+  environment: z.enum(ENVIRONMENTS, { error: 'Environment must be staging or production.' }),
+  risk: z.enum(RISKS, { error: 'Risk must be low, medium or high.' }),
+  rollback_plan: trimmed('Rollback plan', LIMITS.rollbackPlan),
+  links: z.array(httpUrl).max(LIMITS.links, `At most ${LIMITS.links} links.`).default([]),
+  desired_at: z.number().int().nullable().default(null),
+});
+export type ReleaseFields = z.infer<typeof releaseFieldsSchema>;
+export type ReleaseFieldsInput = z.input<typeof releaseFieldsSchema>;
+
+/** Field name → first message, from a zod error. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? '_');
+    out[key] ??= issue.message;
+  }
+  return out;
+}
+
+/** Checks that need context: a known service, a desired time in the future. */
+export function contextErrors(
+  fields: ReleaseFields,
+  ctx: { services: readonly string[]; now: number },
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (ctx.services.length > 0 && !ctx.services.includes(fields.service)) {
+    errors.service = `Unknown service "${fields.service}". Known services: ${ctx.services.join(', ')}.`;
+  } else if (ctx.services.length === 0 && !/^[a-z0-9][a-z0-9._-]*$/i.test(fields.service)) {
+    errors.service = 'Service names use letters, digits, dots, dashes and underscores.';
+  }
+  if (fields.desired_at !== null) {
+    if (fields.desired_at < ctx.now) errors.desired_at = 'Deploy date and time is in the past. Pick a time in the future.';
+    else if (fields.desired_at > ctx.now + 366 * 86_400_000) errors.desired_at = 'Deploy date and time must be within a year.';
+  }
+  return errors;
+}

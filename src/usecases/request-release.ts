@@ -1,0 +1,90 @@
+/** A person (modal) or CI (API) asks for a release: validate, create REL-n once, post its card, confirm. */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { findReleaseByIdempotencyKey, insertRelease } from '../db/release.repo';
+import { mention, relId } from '../slack/format';
+import type { Deps } from './deps';
+import type { ReleaseFields, ReleaseFieldsInput } from './release-input';
+import { contextErrors, fieldErrors, releaseFieldsSchema } from './release-input';
+
+export interface RequestInput {
+  fields: ReleaseFieldsInput;
+  requestedBy: string;
+  source: 'slack' | 'api';
+  /** The modal's view id or the API's Idempotency-Key: the same key creates one release. */
+  idempotencyKey?: string | null;
+  /** Where /release was typed, used when neither the service nor the policy names a channel. */
+  originChannel?: string | null;
+  commitTime?: number | null;
+}
+
+export type RequestResult =
+  | { kind: 'created'; release: Release }
+  | { kind: 'duplicate'; release: Release }
+  | { kind: 'invalid'; errors: Record<string, string> };
+
+export function validateRelease(deps: Pick<Deps, 'policy' | 'now'>, input: ReleaseFieldsInput): { ok: true; fields: ReleaseFields } | { ok: false; errors: Record<string, string> } {
+  const parsed = releaseFieldsSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
+  const errors = contextErrors(parsed.data, { services: Object.keys(deps.policy.services), now: deps.now() });
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, fields: parsed.data };
+}
+
+/** Validates and creates the release (synchronously, in one transaction). Announce it with `announceRequest`. */
+export function createRelease(deps: Deps, input: RequestInput): RequestResult {
+  const valid = validateRelease(deps, input.fields);
+  if (!valid.ok) return { kind: 'invalid', errors: valid.errors };
+  const f = valid.fields;
+  const now = deps.now();
+  return inTransaction(deps.db, (tx) => {
+    if (input.idempotencyKey) {
+      const existing = findReleaseByIdempotencyKey(tx, input.idempotencyKey);
+      if (existing) return { kind: 'duplicate', release: existing } as const;
+    }
+    const release = insertRelease(tx, {
+      service: f.service,
+      version: f.version,
+      title: f.title || `${f.service} ${f.version}`,
+      changelog: f.changelog,
+      environment: f.environment,
+      risk: f.risk,
+      rollbackPlan: f.rollback_plan,
+      links: f.links,
+      desiredAt: f.desired_at,
+      commitTime: input.commitTime ?? null,
+      requestedBy: input.requestedBy,
+      source: input.source,
+      state: 'review',
+      idempotencyKey: input.idempotencyKey ?? null,
+      cardChannel: deps.cards.channelFor(f.service, input.originChannel ?? null),
+      createdAt: now,
+    });
+    appendAudit(tx, {
+      at: now,
+      releaseId: release.id,
+      actor: input.requestedBy,
+      action: 'release.requested',
+      details: { service: f.service, version: f.version, environment: f.environment, risk: f.risk, source: input.source },
+    });
+    return { kind: 'created', release } as const;
+  });
+}
+
+/** Posts the card and its first thread reply, and confirms to the requester by DM. */
+export async function announceRequest(deps: Deps, release: Release): Promise<void> {
+  if (!release.cardChannel) {
+    deps.logger.warn({ release: release.id }, 'no channel for the release card: set channels.releases or the service channel');
+  }
+  await deps.cards.refresh(release.id);
+  await deps.cards.thread(release.id, `:inbox_tray: ${mention(release.requestedBy)} requested this release. Initial review is next.`);
+  const where = release.cardChannel ? ` Its card is in <#${release.cardChannel}>.` : '';
+  try {
+    await deps.slack.dm(release.requestedBy, {
+      text: `:inbox_tray: Your release ${relId(release.id)} (${release.service} ${release.version}, ${release.environment}) is requested.${where} I'll keep you posted here.`,
+      releaseId: release.id,
+    });
+  } catch (err) {
+    deps.logger.warn({ release: release.id, err: (err as Error).message }, 'could not confirm the request by DM');
+  }
+}

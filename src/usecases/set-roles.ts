@@ -1,0 +1,29 @@
+/** Admins edit role members in Slack; the edit is stored and layered over the policy file. */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import { setRoleMembers } from '../db/release.repo';
+import type { Role } from '../domain/types';
+import type { Deps } from './deps';
+import { GLOBAL_SCOPE, isAdmin, membersFor } from './roles';
+
+export type SetRolesResult = { kind: 'saved'; changed: Role[] } | { kind: 'denied' };
+
+export function setRoles(deps: Deps, input: { actor: string; service: string | null; members: Partial<Record<Role, string[]>> }): SetRolesResult {
+  if (!isAdmin(deps, input.actor)) return { kind: 'denied' };
+  const now = deps.now();
+  const scope = input.service ?? GLOBAL_SCOPE;
+  return inTransaction(deps.db, (tx) => {
+    const current = membersFor({ db: tx, policy: deps.policy }, input.service);
+    const changed: Role[] = [];
+    for (const [role, members] of Object.entries(input.members) as [Role, string[]][]) {
+      // Keep user groups from the current layer: the picker only shows users.
+      const groups = current[role].filter((m) => m.startsWith('S'));
+      const next = [...new Set([...members, ...groups])];
+      if (JSON.stringify([...next].sort()) === JSON.stringify([...current[role]].sort())) continue;
+      setRoleMembers(tx, scope, role, next, input.actor, now);
+      appendAudit(tx, { at: now, releaseId: null, actor: input.actor, action: 'roles.updated', details: { scope, role, before: current[role], after: next } });
+      changed.push(role);
+    }
+    return { kind: 'saved', changed };
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Readiness criteria: the owner role marks one met or failed (from the card), CI reports it through the API,
+ * a release manager waives one with a reason. Sign-off completes as soon as nothing blocks it.
+ */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { getRelease, setCriterion, updateRelease } from '../db/release.repo';
+import type { Criterion, CriterionStatus } from '../domain/types';
+import { CRITERION_LABELS, CRITERION_OWNERS } from '../domain/types';
+import { decideCriterionUpdate, deriveApprovalState, isApprovalStage, isOpen } from '../domain/workflow';
+import { escTrunc, mention, safeLink } from '../slack/format';
+import type { Deps } from './deps';
+import { NotFoundError } from './errors';
+import { factsOf } from './facts';
+import { rolesOf, rulesFor } from './roles';
+import { stageAdvanceText } from './transitions';
+
+export type CriterionDenial = 'closed' | 'not_owner' | 'waive_needs_release_manager' | 'waive_needs_reason';
+
+export type CriterionResult =
+  | { kind: 'updated'; release: Release; advanced: boolean; unchanged: boolean }
+  | { kind: 'denied'; release: Release; why: CriterionDenial };
+
+export interface CriterionInput {
+  releaseId: number;
+  criterion: Criterion;
+  status: CriterionStatus;
+  url?: string | null;
+  details?: string | null;
+  reason?: string | null;
+  /** A Slack user, or `ci` for the API (trusted through the API token). */
+  actor: string;
+  via: 'slack' | 'api';
+}
+
+export async function updateCriterion(deps: Deps, input: CriterionInput): Promise<CriterionResult> {
+  const before = getRelease(deps.db, input.releaseId);
+  if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
+  const roles = input.via === 'slack' ? await rolesOf(deps, before.service, input.actor) : [];
+  const now = deps.now();
+  const rules = rulesFor(deps.policy, before.service);
+  const details = input.status === 'waived' ? (input.reason?.trim() ?? null) : (input.details?.trim() || null);
+
+  const result = inTransaction(deps.db, (tx): CriterionResult => {
+    const release = getRelease(tx, input.releaseId);
+    if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    if (input.via === 'slack') {
+      const d = decideCriterionUpdate(release.state, CRITERION_OWNERS[input.criterion], input.status, roles, input.reason ?? null);
+      if (d.kind === 'deny') {
+        appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'criterion.denied', details: { criterion: input.criterion, status: input.status, reason: d.why } });
+        return { kind: 'denied', release, why: d.why };
+      }
+    } else if (!isOpen(release.state)) {
+      return { kind: 'denied', release, why: 'closed' };
+    }
+    const facts = factsOf(tx, release);
+    const previous = facts.criteria[input.criterion];
+    setCriterion(tx, release.id, input.criterion, { status: input.status, url: input.url ?? null, details, updatedBy: input.actor, at: now });
+    appendAudit(tx, {
+      at: now,
+      releaseId: release.id,
+      actor: input.actor,
+      action: input.status === 'waived' ? 'criterion.waived' : 'criterion.updated',
+      details: { criterion: input.criterion, from: previous, to: input.status, url: input.url ?? null, details, via: input.via },
+    });
+    let state = release.state;
+    if (isApprovalStage(release.state)) {
+      state = deriveApprovalState({ ...facts, criteria: { ...facts.criteria, [input.criterion]: input.status } }, rules);
+    }
+    const updated = updateRelease(tx, release.id, { updatedAt: now, ...(state !== release.state ? { state, stateChangedAt: now } : {}) });
+    return { kind: 'updated', release: updated, advanced: state !== release.state, unchanged: previous === input.status };
+  });
+
+  if (result.kind === 'updated') {
+    void deps.cards.refresh(input.releaseId);
+    const who = input.via === 'api' ? 'CI' : mention(input.actor);
+    const evidence = input.url ? ` · ${safeLink(input.url, 'evidence')}` : '';
+    const why = details ? ` — ${escTrunc(details, 500)}` : '';
+    const line = `:clipboard: ${who} marked *${CRITERION_LABELS[input.criterion]}* ${input.status}${why}${evidence}`;
+    void deps.cards.thread(input.releaseId, result.advanced ? `${line}\n${stageAdvanceText(deps, input.releaseId)}` : line);
+  }
+  return result;
+}

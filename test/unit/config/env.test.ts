@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from '../../../src/config/env';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+function errorsOf(env: NodeJS.ProcessEnv): string[] {
+  const result = parseEnv(env);
+  return result.ok ? [] : result.errors;
+}
+
+describe('parseEnv', () => {
+  it('defaults to the sandbox with an embedded SQLite file', () => {
+    const result = parseEnv({});
+    expect(result).toEqual({
+      ok: true,
+      env: {
+        mode: 'sandbox',
+        slackBotToken: null,
+        slackSigningSecret: null,
+        slackAppToken: null,
+        slackApiUrl: 'https://slack.com/api/',
+        port: 3000,
+        databaseUrl: 'file:./data/greenlight.db',
+        databasePath: './data/greenlight.db',
+        redisUrl: 'redis://127.0.0.1:6379',
+        policyFile: null,
+        apiToken: null,
+        webhookSecret: null,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  it('runs over HTTP with a bot token and signing secret', () => {
+    const result = parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'shh' });
+    expect(result.ok && result.env.mode).toBe('http');
+  });
+
+  it('runs in Socket Mode with an app token', () => {
+    const result = parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh', SLACK_APP_TOKEN: 'xapp-1-A' });
+    expect(result.ok && result.env.mode).toBe('socket');
+    expect(result.ok && result.env.slackAppToken).toBe('xapp-1-A');
+  });
+
+  it('treats empty values as unset', () => {
+    const result = parseEnv({ SLACK_BOT_TOKEN: '', PORT: ' ', GREENLIGHT_API_TOKEN: '' });
+    expect(result.ok && result.env.mode).toBe('sandbox');
+    expect(result.ok && result.env.port).toBe(3000);
+    expect(result.ok && result.env.apiToken).toBeNull();
+  });
+
+  it('reads and normalises every variable', () => {
+    const result = parseEnv({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 'shh',
+      SLACK_API_URL: 'http://127.0.0.1:4010/api',
+      PORT: '0',
+      DATABASE_URL: 'file:///var/lib/greenlight/gl.db',
+      REDIS_URL: 'rediss://user:pw@redis.example:6380/2',
+      GREENLIGHT_POLICY: 'config/greenlight.yml',
+      GREENLIGHT_API_TOKEN: '0123456789abcdef',
+      GREENLIGHT_WEBHOOK_SECRET: SECRET,
+      LOG_LEVEL: 'debug',
+      UNRELATED: 'ignored',
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.env).toMatchObject({
+      slackApiUrl: 'http://127.0.0.1:4010/api/',
+      port: 0,
+      databasePath: '/var/lib/greenlight/gl.db',
+      redisUrl: 'rediss://user:pw@redis.example:6380/2',
+      policyFile: 'config/greenlight.yml',
+      apiToken: '0123456789abcdef',
+      webhookSecret: SECRET,
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['file:./data/x.db', './data/x.db'],
+    ['./data/x.db', './data/x.db'],
+    ['/tmp/x.db', '/tmp/x.db'],
+    [':memory:', ':memory:'],
+    ['file::memory:', ':memory:'],
+  ])('accepts DATABASE_URL %s', (url, path) => {
+    const result = parseEnv({ DATABASE_URL: url });
+    expect(result.ok && result.env.databasePath).toBe(path);
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-'],
+    [
+      { SLACK_BOT_TOKEN: 'xoxb-1' },
+      'SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set (Slack requests are verified with it)',
+    ],
+    [{ SLACK_APP_TOKEN: 'xoxb-1' }, 'SLACK_APP_TOKEN: expected an app-level token starting with xapp-'],
+    [{ SLACK_API_URL: 'slack.com/api' }, 'SLACK_API_URL: expected an http(s) URL like https://slack.com/api/'],
+    [{ PORT: '65536' }, 'PORT: expected a whole number from 0 to 65535'],
+    [{ PORT: '80.5' }, 'PORT: expected a whole number from 0 to 65535'],
+    [{ PORT: '-1' }, 'PORT: expected a whole number from 0 to 65535'],
+    [
+      { DATABASE_URL: 'postgres://gl@db/greenlight' },
+      'DATABASE_URL: postgres is not supported yet; use a SQLite file such as file:./data/greenlight.db',
+    ],
+    [
+      { DATABASE_URL: 'postgresql://gl@db/greenlight' },
+      'DATABASE_URL: postgres is not supported yet; use a SQLite file such as file:./data/greenlight.db',
+    ],
+    [
+      { DATABASE_URL: 'mysql://db/greenlight' },
+      'DATABASE_URL: unsupported database "mysql"; use a SQLite file such as file:./data/greenlight.db',
+    ],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL: expected a redis:// or rediss:// URL'],
+    [{ GREENLIGHT_API_TOKEN: 'short' }, 'GREENLIGHT_API_TOKEN: must be at least 16 characters'],
+    [
+      { GREENLIGHT_WEBHOOK_SECRET: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+      'GREENLIGHT_WEBHOOK_SECRET: expected whsec_ followed by base64 (the Standard Webhooks secret format)',
+    ],
+    [
+      { GREENLIGHT_WEBHOOK_SECRET: 'whsec_not base64!' },
+      'GREENLIGHT_WEBHOOK_SECRET: expected whsec_ followed by base64 (the Standard Webhooks secret format)',
+    ],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent'],
+  ])('reports %j as one line', (env, line) => {
+    expect(errorsOf(env)).toEqual([line]);
+  });
+
+  it('reports every problem together', () => {
+    expect(errorsOf({ SLACK_BOT_TOKEN: 'nope', PORT: 'http', REDIS_URL: 'x' })).toEqual([
+      'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-',
+      'PORT: expected a whole number from 0 to 65535',
+      'REDIS_URL: expected a redis:// or rediss:// URL',
+      'SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set (Slack requests are verified with it)',
+    ]);
+  });
+
+  it('never repeats a secret in an error', () => {
+    const errors = errorsOf({ GREENLIGHT_API_TOKEN: 'tooShortSecret', SLACK_BOT_TOKEN: 'xoxp-secret-value' });
+    expect(errors).toHaveLength(3);
+    expect(errors.join('\n')).not.toMatch(/tooShortSecret|secret-value/);
+  });
+});
