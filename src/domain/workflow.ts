@@ -152,7 +152,7 @@ export function decideStageAction(
   if (actor === facts.requestedBy) return { kind: 'deny', denial: { kind: 'self_action' } };
   const stageRoles = STAGE_ROLES[state];
   const ok = actorRoles.includes('release_manager') || stageRoles.some((r) => actorRoles.includes(r));
-  if (!ok) return { kind: 'deny', denial: { kind: 'not_in_role', stage: state, roles: [...stageRoles, 'release_manager'] } };
+  if (!ok) return { kind: 'deny', denial: { kind: 'not_in_role', stage: state, roles: [...new Set<Role>([...stageRoles, 'release_manager'])] } };
   return { kind: 'allow' };
 }
 

@@ -40,7 +40,8 @@ export const releaseFieldsSchema = z.object({
   desired_at: z.number().int().nullable().default(null),
 });
 export type ReleaseFields = z.infer<typeof releaseFieldsSchema>;
-export type ReleaseFieldsInput = z.input<typeof releaseFieldsSchema>;
+/** Raw fields as typed or sent: environment and risk are still free text until validated. */
+export type ReleaseFieldsInput = Omit<z.input<typeof releaseFieldsSchema>, 'environment' | 'risk'> & { environment: string; risk: string };
 
 /** Field name → first message, from a zod error. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {

@@ -146,3 +146,27 @@ export function stageLabel(stage: ApprovalStage): string {
 export function withDivider(blocks: Blocks): Blocks {
   return [...blocks, divider()];
 }
+
+/** `/release why`: everything that holds the release now. */
+export function whyMessage(snap: ReleaseSnapshot): SlackMessage {
+  const r = snap.release;
+  const id = relId(r.id);
+  const holds: string[] = [];
+  if (r.state === 'changes_requested') holds.push(`:leftwards_arrow_with_hook: Changes were requested: ${escTrunc(r.lastReason ?? '', 500)} — the requester edits it with \`/release edit ${id}\`.`);
+  if (isApprovalStage(r.state)) {
+    for (const p of snap.progress[r.state].filter((x) => x.missing > 0)) {
+      const who = mentions(snap.members[p.role].filter((m) => m !== r.requestedBy));
+      holds.push(`:hourglass_flowing_sand: ${p.missing} more ${ROLE_LABELS[p.role]} approval${p.missing > 1 ? 's' : ''} for *${STATE_LABELS[r.state]}* — from ${who}`);
+    }
+  }
+  if (isApprovalStage(r.state) || r.state === 'changes_requested') {
+    for (const c of snap.criteria.filter((x) => x.status === 'pending' || x.status === 'failed')) {
+      const owner = c.criterion;
+      holds.push(`:clipboard: Readiness *${owner}* is ${c.status} — blocks sign-off until met or waived`);
+    }
+  }
+  if (r.state === 'scheduling') holds.push(':calendar: Operations pick a deploy slot.');
+  const head = `${STATE_EMOJI[r.state]} ${id} is *${STATE_LABELS[r.state]}*.`;
+  if (holds.length === 0) return { text: `${head} Nothing holds it.` };
+  return { text: `${head} Held by ${holds.length} thing(s).`, blocks: [section(head), section(holds.join('\n'))] };
+}

@@ -1,0 +1,271 @@
+/** The CI-facing HTTP API under /api/v1: bearer token, JSON in and out, zod-validated, problem+json errors. */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import express from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { auditForRelease, auditPage } from '../db/audit.repo';
+import type { AuditRow } from '../db/audit.repo';
+import { CRITERIA } from '../domain/types';
+import type { Deps } from '../usecases/deps';
+import { AppError } from '../usecases/errors';
+import { parseReleaseId } from '../usecases/facts';
+import { announceRequest, createRelease } from '../usecases/request-release';
+import { releaseSnapshot } from '../usecases/queries';
+import type { ReleaseSnapshot } from '../usecases/snapshot';
+import { updateCriterion } from '../usecases/update-criterion';
+import { sendProblem } from './problem';
+
+const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
+
+export const createReleaseBodySchema = z.strictObject({
+  service: z.string(),
+  version: z.string(),
+  title: z.string().optional(),
+  environment: z.string(),
+  changelog: z.string(),
+  rollback_plan: z.string(),
+  risk: z.string(),
+  requested_by: userId,
+  links: z.array(z.string()).optional(),
+  commit_time: z.iso.datetime({ offset: true }).optional(),
+  desired_at: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const checkBodySchema = z.strictObject({
+  criterion: z.enum(CRITERIA),
+  status: z.enum(['passed', 'failed']),
+  url: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  details: z.string().max(2000).optional(),
+});
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function bearerAuth(token: string | null, opts: { allowQuery?: boolean } = {}) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!token) {
+      sendProblem(res, { status: 404, detail: 'The HTTP API is off: set GREENLIGHT_API_TOKEN to turn it on.' });
+      return;
+    }
+    const header = req.header('authorization') ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    const given = m?.[1] ?? (opts.allowQuery && typeof req.query.token === 'string' ? req.query.token : '');
+    if (!given) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      sendProblem(res, { status: 401, detail: 'Missing bearer token: send Authorization: Bearer <GREENLIGHT_API_TOKEN>.' });
+      return;
+    }
+    if (!tokenMatches(given, token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      sendProblem(res, { status: 401, detail: 'The bearer token is not valid.' });
+      return;
+    }
+    next();
+  };
+}
+
+function issues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+}
+
+export function releaseJson(s: ReleaseSnapshot, audit?: AuditRow[]) {
+  const r = s.release;
+  return {
+    id: `REL-${r.id}`,
+    number: r.id,
+    service: r.service,
+    version: r.version,
+    title: r.title,
+    environment: r.environment,
+    risk: r.risk,
+    changelog: r.changelog,
+    rollback_plan: r.rollbackPlan,
+    links: r.links,
+    requested_by: r.requestedBy,
+    source: r.source,
+    state: r.state,
+    state_changed_at: new Date(r.stateChangedAt).toISOString(),
+    desired_at: r.desiredAt ? new Date(r.desiredAt).toISOString() : null,
+    commit_time: r.commitTime ? new Date(r.commitTime).toISOString() : null,
+    scheduled_at: r.scheduledAt ? new Date(r.scheduledAt).toISOString() : null,
+    content_rev: r.contentRev,
+    card: r.cardChannel && r.cardTs ? { channel: r.cardChannel, ts: r.cardTs } : null,
+    created_at: new Date(r.createdAt).toISOString(),
+    updated_at: new Date(r.updatedAt).toISOString(),
+    approvals: s.approvals.map((a) => ({
+      stage: a.stage,
+      role: a.role,
+      user: a.userId,
+      at: new Date(a.at).toISOString(),
+      status: a.status,
+      reset_reason: a.resetReason,
+    })),
+    criteria: s.criteria.map((c) => ({
+      criterion: c.criterion,
+      status: c.status,
+      url: c.url,
+      details: c.details,
+      updated_by: c.updatedBy,
+      updated_at: c.updatedAt ? new Date(c.updatedAt).toISOString() : null,
+    })),
+    ...(audit ? { audit: audit.map(auditJson) } : {}),
+  };
+}
+
+export function auditJson(e: AuditRow) {
+  return { id: e.id, at: new Date(e.at).toISOString(), release: e.releaseId ? `REL-${e.releaseId}` : null, actor: e.actor, action: e.action, details: e.details };
+}
+
+export function apiRouter(deps: Deps, token: string | null): Router {
+  const router = express.Router();
+  router.use(bearerAuth(token));
+  router.use(express.json({ limit: '256kb', type: () => true }));
+
+  const releaseFrom = (req: Request, res: Response): ReleaseSnapshot | null => {
+    const id = parseReleaseId(String(req.params.id ?? ''));
+    const snap = id === null ? undefined : releaseSnapshot(deps, id);
+    if (!snap) {
+      sendProblem(res, { status: 404, detail: `Release ${String(req.params.id)} does not exist.` });
+      return null;
+    }
+    return snap;
+  };
+
+  router.post('/releases', (req, res) => {
+    const body = createReleaseBodySchema.safeParse(req.body);
+    if (!body.success) return sendProblem(res, { status: 422, detail: 'The release request is invalid.', errors: issues(body.error) });
+    const b = body.data;
+    const key = req.header('idempotency-key');
+    const result = createRelease(deps, {
+      fields: {
+        service: b.service,
+        version: b.version,
+        title: b.title,
+        changelog: b.changelog,
+        environment: b.environment,
+        risk: b.risk,
+        rollback_plan: b.rollback_plan,
+        links: b.links ?? [],
+        desired_at: b.desired_at ? Date.parse(b.desired_at) : null,
+      },
+      requestedBy: b.requested_by,
+      source: 'api',
+      idempotencyKey: key ? `api:${key.slice(0, 200)}` : null,
+      commitTime: b.commit_time ? Date.parse(b.commit_time) : null,
+    });
+    if (result.kind === 'invalid') {
+      return sendProblem(res, {
+        status: 422,
+        detail: Object.values(result.errors).join(' '),
+        errors: Object.entries(result.errors).map(([path, message]) => ({ path, message })),
+      });
+    }
+    const snap = releaseSnapshot(deps, result.release.id);
+    if (!snap) return sendProblem(res, { status: 500, detail: 'The release vanished after it was created.' });
+    if (result.kind === 'created') {
+      void announceRequest(deps, result.release).catch((err: unknown) => deps.logger.error({ err: (err as Error).message }, 'announce failed'));
+    }
+    res.status(result.kind === 'created' ? 201 : 200).location(`/api/v1/releases/${result.release.id}`).json(releaseJson(snap));
+  });
+
+  router.get('/releases/:id', (req, res) => {
+    const snap = releaseFrom(req, res);
+    if (!snap) return;
+    res.json(releaseJson(snap, auditForRelease(deps.db, snap.release.id, 1000)));
+  });
+
+  router.post('/releases/:id/checks', async (req, res, next) => {
+    try {
+      const snap = releaseFrom(req, res);
+      if (!snap) return;
+      const body = checkBodySchema.safeParse(req.body);
+      if (!body.success) return sendProblem(res, { status: 422, detail: 'The check report is invalid.', errors: issues(body.error) });
+      const result = await updateCriterion(deps, {
+        releaseId: snap.release.id,
+        criterion: body.data.criterion,
+        status: body.data.status === 'passed' ? 'met' : 'failed',
+        url: body.data.url ?? null,
+        details: body.data.details ?? null,
+        actor: 'ci',
+        via: 'api',
+      });
+      if (result.kind === 'denied') {
+        return sendProblem(res, { status: 409, detail: `REL-${snap.release.id} is ${snap.release.state}; its readiness can no longer change.` });
+      }
+      const after = releaseSnapshot(deps, snap.release.id);
+      res.status(200).json(after ? releaseJson(after) : {});
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const auditQuery = z.object({
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    release: z.string().optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+    after: z.coerce.number().int().nonnegative().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(500),
+  });
+
+  router.get('/audit', (req, res) => {
+    const q = auditQuery.safeParse(req.query);
+    if (!q.success) return sendProblem(res, { status: 422, detail: 'Invalid audit query.', errors: issues(q.error) });
+    const releaseId = q.data.release ? parseReleaseId(q.data.release) : undefined;
+    if (releaseId === null) return sendProblem(res, { status: 422, detail: 'release must be REL-n or n.' });
+    const base = {
+      since: q.data.since ? Date.parse(q.data.since) : undefined,
+      until: q.data.until ? Date.parse(q.data.until) : undefined,
+      releaseId,
+    };
+    if (q.data.format === 'csv') return streamCsv(deps, base, res);
+    const rows = auditPage(deps.db, { ...base, afterId: q.data.after, limit: q.data.limit + 1 });
+    const items = rows.slice(0, q.data.limit);
+    const last = items[items.length - 1];
+    res.json({ items: items.map(auditJson), ...(rows.length > q.data.limit && last ? { next: String(last.id) } : {}) });
+  });
+
+  router.use((req, res) => sendProblem(res, { status: 404, detail: `No API route ${req.method} ${req.originalUrl}.` }));
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed') return sendProblem(res, { status: 400, detail: 'The body is not valid JSON.' });
+    if (e.type === 'entity.too.large') return sendProblem(res, { status: 413, detail: 'The body is larger than 256 KB.' });
+    if (err instanceof AppError && err.code === 'not_found') return sendProblem(res, { status: 404, detail: err.message });
+    deps.logger.error({ err: e.message }, 'API error');
+    return sendProblem(res, { status: 500, detail: 'Something went wrong; it has been logged.' });
+  });
+  return router;
+}
+
+function csvCell(v: unknown): string {
+  const s = typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Streams the audit trail as CSV page by page, so memory stays bounded however long it is. */
+function streamCsv(deps: Deps, base: { since?: number; until?: number; releaseId?: number }, res: Response): void {
+  res.status(200).type('text/csv; charset=utf-8');
+  res.write('id,at,release,actor,action,details,hash\n');
+  let afterId: number | undefined;
+  const pump = (): void => {
+    for (;;) {
+      const rows = auditPage(deps.db, { ...base, afterId, limit: 1000 });
+      if (rows.length === 0) {
+        res.end();
+        return;
+      }
+      const chunk = rows
+        .map((e) => [e.id, new Date(e.at).toISOString(), e.releaseId ? `REL-${e.releaseId}` : '', e.actor, e.action, e.details, e.hash].map(csvCell).join(','))
+        .join('\n');
+      afterId = rows[rows.length - 1]?.id;
+      if (!res.write(chunk + '\n')) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
+}

@@ -1,0 +1,89 @@
+/**
+ * Bolt wiring: HTTP on /slack/events (signature and timestamp checked by Bolt's receiver) or Socket Mode,
+ * one middleware that drops deliveries already handled, the listeners, and one error boundary.
+ */
+import { createHash } from 'node:crypto';
+import { App, ExpressReceiver } from '@slack/bolt';
+import type { App as BoltApp } from '@slack/bolt';
+import type { Application } from 'express';
+import type { Env } from '../config';
+import { markDelivery } from '../db/release.repo';
+import { boltLogger } from '../logger';
+import type { Deps } from '../usecases/deps';
+import { AppError } from '../usecases/errors';
+import { registerCardActions } from './listeners/actions/card.actions';
+import { registerReleaseCommand } from './listeners/commands/release.command';
+import { registerViewSubmissions } from './listeners/views/submissions';
+
+export interface SlackSurface {
+  app: BoltApp;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A key that is the same for a Slack retry or an exact replay of a delivery, and different otherwise. */
+export function deliveryKey(body: Record<string, unknown>): string {
+  if (typeof body.event_id === 'string') return `event:${body.event_id}`;
+  return `body:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
+}
+
+export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }): SlackSurface {
+  const { env, deps } = opts;
+  const logger = boltLogger(deps.logger);
+  const clientOptions = { slackApiUrl: env.slackApiUrl };
+  let app: BoltApp;
+  if (env.mode === 'socket') {
+    app = new App({
+      token: env.slackBotToken ?? '',
+      appToken: env.slackAppToken ?? '',
+      signingSecret: env.slackSigningSecret ?? undefined,
+      socketMode: true,
+      logger,
+      clientOptions,
+      deferInitialization: true,
+    });
+  } else {
+    const receiver = new ExpressReceiver({
+      signingSecret: env.slackSigningSecret ?? '',
+      endpoints: '/slack/events',
+      app: opts.http,
+      logger,
+      processBeforeResponse: false,
+      // Bolt answers 401 for a bad signature or a timestamp older than five minutes.
+    });
+    app = new App({ token: env.slackBotToken ?? '', receiver, logger, clientOptions, deferInitialization: true });
+  }
+
+  // Exactly once: a retried event (X-Slack-Retry-Num) or a replayed request is acknowledged and dropped.
+  app.use(async (args) => {
+    const body = args.body as unknown as Record<string, unknown>;
+    const fresh = markDelivery(deps.db, deliveryKey(body), deps.now());
+    if (!fresh) {
+      deps.logger.info({ key: deliveryKey(body), retry: args.context.retryNum ?? null }, 'duplicate Slack delivery ignored');
+      if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+      return;
+    }
+    await args.next();
+  });
+
+  registerReleaseCommand(app, deps);
+  registerCardActions(app, deps);
+  registerViewSubmissions(app, deps);
+
+  app.error(async (error) => {
+    const original = (error as { original?: unknown }).original ?? error;
+    if (original instanceof AppError) deps.logger.warn({ code: original.code, err: original.message }, 'request refused');
+    else deps.logger.error({ err: (original as Error).message, stack: (original as Error).stack }, 'unhandled error in a Slack listener');
+  });
+
+  return {
+    app,
+    start: async () => {
+      await app.init();
+      if (env.mode === 'socket') await app.start();
+    },
+    stop: async () => {
+      if (env.mode === 'socket') await app.stop();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/** Buttons on the release card (and the same buttons elsewhere). The actor is always `body.user.id`. */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { serviceNames } from '../../../config';
+import { approveRelease } from '../../../usecases/approve-release';
+import { checkStageDecision } from '../../../usecases/decide-release';
+import type { Deps } from '../../../usecases/deps';
+import { checkEdit } from '../../../usecases/edit-release';
+import { criteriaFor } from '../../../db/release.repo';
+import { releaseSnapshot } from '../../../usecases/queries';
+import { relId } from '../../format';
+import { ACTIONS } from '../../ids';
+import type { SlackMessage } from '../../views/messages.view';
+import { approveDenialMessage, stageDenialMessage } from '../../views/messages.view';
+import { readinessModal } from '../../views/readiness.view';
+import { reasonModal } from '../../views/reason.view';
+import { requestModal } from '../../views/request-release.view';
+import { cardValueSchema } from '../parse';
+
+type ButtonBody = BlockAction<ButtonAction>;
+
+function where(body: ButtonBody): 'card' | 'home' | 'dm' {
+  if (body.container?.type === 'view') return 'home';
+  return body.channel?.id?.startsWith('D') ? 'dm' : 'card';
+}
+
+export function registerCardActions(app: App, deps: Deps): void {
+  /** Tells only the clicker: through the response_url of a message, else by DM. */
+  const tell = async (body: ButtonBody, m: SlackMessage) => {
+    try {
+      if (body.response_url) await deps.slack.respond(body.response_url, { text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+      else await deps.slack.dm(body.user.id, { text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, 'could not tell the user');
+    }
+  };
+  const parseValue = (body: ButtonBody) => {
+    const parsed = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
+    return parsed.success ? parsed.data : null;
+  };
+
+  app.action<ButtonBody>(ACTIONS.approve, async ({ ack, body }) => {
+    await ack();
+    const v = parseValue(body);
+    if (!v) return tell(body, { text: 'That button is out of date. Use `/release list` to find the release.' });
+    const snapBefore = releaseSnapshot(deps, v.releaseId);
+    if (!snapBefore) return tell(body, { text: `${relId(v.releaseId)} no longer exists.` });
+    const res = await approveRelease(deps, { releaseId: v.releaseId, actor: body.user.id, seenRev: v.rev, via: where(body) });
+    if (res.kind === 'denied') {
+      const snap = releaseSnapshot(deps, v.releaseId) ?? snapBefore;
+      return tell(body, approveDenialMessage(snap, res.denial));
+    }
+  });
+
+  for (const [actionId, decision] of [
+    [ACTIONS.requestChanges, 'request_changes'],
+    [ACTIONS.reject, 'reject'],
+  ] as const) {
+    app.action<ButtonBody>(actionId, async ({ ack, body }) => {
+      await ack();
+      const v = parseValue(body);
+      if (!v) return tell(body, { text: 'That button is out of date.' });
+      const snap = releaseSnapshot(deps, v.releaseId);
+      if (!snap) return tell(body, { text: `${relId(v.releaseId)} no longer exists.` });
+      const check = await checkStageDecision(deps, v.releaseId, body.user.id);
+      if (check.denial) {
+        return tell(body, stageDenialMessage(snap, check.denial, decision === 'reject' ? 'reject' : 'request changes to'));
+      }
+      await deps.slack.openView(body.trigger_id, reasonModal(check.release, decision));
+    });
+  }
+
+  app.action<ButtonBody>(ACTIONS.readiness, async ({ ack, body }) => {
+    await ack();
+    const v = parseValue(body);
+    const snap = v ? releaseSnapshot(deps, v.releaseId) : undefined;
+    if (!v || !snap) return tell(body, { text: 'That release no longer exists.' });
+    await deps.slack.openView(body.trigger_id, readinessModal(snap.release, criteriaFor(deps.db, v.releaseId)));
+  });
+
+  app.action<ButtonBody>(ACTIONS.edit, async ({ ack, body }) => {
+    await ack();
+    const v = parseValue(body);
+    if (!v || !releaseSnapshot(deps, v.releaseId)) return tell(body, { text: 'That release no longer exists.' });
+    const { release, allowed } = await checkEdit(deps, v.releaseId, body.user.id);
+    if (!allowed) return tell(body, { text: `:no_entry_sign: Only the requester or a release manager can edit ${relId(release.id)}, and only before it ships.` });
+    await deps.slack.openView(
+      body.trigger_id,
+      requestModal({
+        services: serviceNames(deps.policy),
+        meta: { mode: 'edit', channel: body.channel?.id ?? null, releaseId: release.id, rev: release.contentRev },
+        release,
+        now: deps.now(),
+      }),
+    );
+  });
+}

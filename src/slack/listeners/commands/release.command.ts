@@ -1,0 +1,110 @@
+/** `/release …`: thin — parse, call one use case, render one view. */
+import type { App } from '@slack/bolt';
+import { serviceNames } from '../../../config';
+import type { Deps } from '../../../usecases/deps';
+import { checkEdit } from '../../../usecases/edit-release';
+import { cancelRelease } from '../../../usecases/cancel-release';
+import { openReleases, releaseAudit, releaseSnapshot } from '../../../usecases/queries';
+import { isAdmin, membersFor } from '../../../usecases/roles';
+import { relId } from '../../format';
+import type { SlackMessage } from '../../views/messages.view';
+import { auditMessage, helpMessage, listMessage, simple, statusMessage, usageMessage, whyMessage } from '../../views/messages.view';
+import { requestModal } from '../../views/request-release.view';
+import { rolesMessage, rolesModal } from '../../views/roles.view';
+import { parseCommandText } from './command-text';
+
+const NOT_YET: Record<string, string> = {
+  schedule: 'Scheduling from Slack is not available in this version yet.',
+  windows: 'Deploy windows are not shown in Slack in this version yet; see `windows` in greenlight.yml.',
+  freeze: 'Freezes are not managed from Slack in this version yet; see `freezes` in greenlight.yml.',
+  calendar: 'The deploy calendar is not available in this version yet.',
+  stats: 'Release stats are not available in this version yet.',
+};
+
+export function registerReleaseCommand(app: App, deps: Deps): void {
+  app.command('/release', async ({ command, ack }) => {
+    const reply = async (m: SlackMessage) => ack({ response_type: 'ephemeral', text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+    const user = command.user_id;
+    const cmd = parseCommandText(command.text ?? '');
+    const notFound = (id: number) => reply(simple(`${relId(id)} doesn't exist. \`/release list\` shows open releases.`));
+    switch (cmd.kind) {
+      case 'request': {
+        await ack();
+        await deps.slack.openView(
+          command.trigger_id,
+          requestModal({ services: serviceNames(deps.policy), meta: { mode: 'create', channel: command.channel_id }, now: deps.now() }),
+        );
+        return;
+      }
+      case 'help':
+        return reply(helpMessage());
+      case 'list': {
+        const { releases, total } = openReleases(deps);
+        return reply(listMessage(releases, total));
+      }
+      case 'status': {
+        const snap = releaseSnapshot(deps, cmd.releaseId);
+        return snap ? reply(statusMessage(snap)) : notFound(cmd.releaseId);
+      }
+      case 'why': {
+        const snap = releaseSnapshot(deps, cmd.releaseId);
+        return snap ? reply(whyMessage(snap)) : notFound(cmd.releaseId);
+      }
+      case 'audit': {
+        const trail = releaseAudit(deps, cmd.releaseId);
+        return trail ? reply(auditMessage(trail.release, trail.events)) : notFound(cmd.releaseId);
+      }
+      case 'edit': {
+        const snap = releaseSnapshot(deps, cmd.releaseId);
+        if (!snap) return notFound(cmd.releaseId);
+        const { release, allowed } = await checkEdit(deps, cmd.releaseId, user);
+        if (!allowed) {
+          return reply(simple(`:no_entry_sign: Only the requester or a release manager can edit ${relId(release.id)}, and only before it ships.`));
+        }
+        await ack();
+        await deps.slack.openView(
+          command.trigger_id,
+          requestModal({
+            services: serviceNames(deps.policy),
+            meta: { mode: 'edit', channel: command.channel_id, releaseId: release.id, rev: release.contentRev },
+            release,
+            now: deps.now(),
+          }),
+        );
+        return;
+      }
+      case 'cancel': {
+        if (!releaseSnapshot(deps, cmd.releaseId)) return notFound(cmd.releaseId);
+        const res = await cancelRelease(deps, { releaseId: cmd.releaseId, actor: user, reason: cmd.reason });
+        if (res.kind === 'cancelled') return reply(simple(`:heavy_multiplication_x: ${relId(cmd.releaseId)} is cancelled.`));
+        return reply(
+          simple(
+            res.why === 'closed'
+              ? `${relId(cmd.releaseId)} can't be cancelled now: it is ${res.release.state.replace('_', ' ')}.`
+              : `:no_entry_sign: Only the requester or a release manager can cancel ${relId(cmd.releaseId)}.`,
+          ),
+        );
+      }
+      case 'roles': {
+        if (cmd.service !== null && !serviceNames(deps.policy).includes(cmd.service)) {
+          return reply(simple(`Unknown service "${cmd.service}". Known services: ${serviceNames(deps.policy).join(', ') || 'none'}.`));
+        }
+        const members = membersFor(deps, cmd.service);
+        if (!isAdmin(deps, user)) return reply(rolesMessage(cmd.service, members, false));
+        await ack();
+        await deps.slack.openView(command.trigger_id, rolesModal(cmd.service, members));
+        return;
+      }
+      case 'missing_id':
+        return reply(simple(`\`/release ${cmd.sub}\` needs a release id, like \`/release ${cmd.sub} REL-12\`.`));
+      case 'schedule':
+      case 'windows':
+      case 'freeze':
+      case 'calendar':
+      case 'stats':
+        return reply(simple(NOT_YET[cmd.kind] ?? 'Not available yet.'));
+      case 'unknown':
+        return reply(usageMessage(cmd.text));
+    }
+  });
+}

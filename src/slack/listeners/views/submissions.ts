@@ -1,0 +1,144 @@
+/** Modal submissions. Invalid input is answered inline (`response_action: errors`) and changes nothing. */
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { ROLES } from '../../../domain/types';
+import { CRITERIA, CRITERION_STATUSES } from '../../../domain/types';
+import { announceRequest, createRelease } from '../../../usecases/request-release';
+import { decideRelease } from '../../../usecases/decide-release';
+import type { Deps } from '../../../usecases/deps';
+import { editRelease } from '../../../usecases/edit-release';
+import { setRoles } from '../../../usecases/set-roles';
+import { updateCriterion } from '../../../usecases/update-criterion';
+import { releaseSnapshot } from '../../../usecases/queries';
+import type { ReleaseFieldsInput } from '../../../usecases/release-input';
+import { CALLBACKS, READINESS_FIELDS, REASON_FIELD, REQUEST_FIELDS as F } from '../../ids';
+import { stageDenialMessage } from '../../views/messages.view';
+import { REQUEST_ERROR_BLOCKS } from '../../views/request-release.view';
+import { dateTimeOf, parseJsonMeta, parseState, textOf, usersOf } from '../parse';
+
+const requestMetaSchema = z.object({
+  mode: z.enum(['create', 'edit']),
+  channel: z.string().nullable(),
+  releaseId: z.number().int().positive().optional(),
+  rev: z.number().int().positive().optional(),
+});
+const reasonMetaSchema = z.object({ releaseId: z.number().int().positive(), decision: z.enum(['request_changes', 'reject']), rev: z.number().int() });
+const readinessMetaSchema = z.object({ releaseId: z.number().int().positive() });
+const rolesMetaSchema = z.object({ service: z.string().nullable() });
+
+type Errors = Record<string, string>;
+const BROKEN = 'This form is out of date. Close it and start again.';
+
+export function registerViewSubmissions(app: App, deps: Deps): void {
+  app.view(CALLBACKS.request, async ({ ack, body, view }) => {
+    const meta = parseJsonMeta(requestMetaSchema, view.private_metadata);
+    const state = parseState(view.state.values);
+    const links = textOf(state, F.links)
+      .split(/[\n,]+/)
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const fields: ReleaseFieldsInput = {
+      service: textOf(state, F.service),
+      version: textOf(state, F.version),
+      title: textOf(state, F.title),
+      changelog: textOf(state, F.changelog),
+      environment: textOf(state, F.environment),
+      risk: textOf(state, F.risk),
+      rollback_plan: textOf(state, F.rollbackPlan),
+      links,
+      desired_at: dateTimeOf(state, F.desiredAt),
+    };
+    const toBlocks = (errors: Errors) =>
+      Object.fromEntries(Object.entries(errors).map(([k, v]) => [REQUEST_ERROR_BLOCKS[k] ?? F.version, v]));
+    if (!meta) return ack({ response_action: 'errors', errors: { [F.version]: BROKEN } });
+
+    if (meta.mode === 'edit' && meta.releaseId && meta.rev) {
+      const res = await editRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, fields, seenRev: meta.rev });
+      if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: toBlocks(res.errors) });
+      if (res.kind === 'denied') {
+        const msg =
+          res.why === 'changed_meanwhile'
+            ? 'Someone changed this release while you were editing. Close this form and open it again to see their changes.'
+            : res.why === 'closed'
+              ? 'This release can no longer be edited.'
+              : 'Only the requester or a release manager can edit this release.';
+        return ack({ response_action: 'errors', errors: { [F.version]: msg } });
+      }
+      return ack();
+    }
+
+    const res = createRelease(deps, {
+      fields,
+      requestedBy: body.user.id,
+      source: 'slack',
+      idempotencyKey: `view:${view.id}`,
+      originChannel: meta.channel,
+    });
+    if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: toBlocks(res.errors) });
+    await ack();
+    if (res.kind === 'created') await announceRequest(deps, res.release);
+  });
+
+  app.view(CALLBACKS.reason, async ({ ack, body, view }) => {
+    const meta = parseJsonMeta(reasonMetaSchema, view.private_metadata);
+    if (!meta) return ack({ response_action: 'errors', errors: { [REASON_FIELD]: BROKEN } });
+    const reason = textOf(parseState(view.state.values), REASON_FIELD);
+    const res = await decideRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, decision: meta.decision, reason });
+    if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: { [REASON_FIELD]: res.error } });
+    if (res.kind === 'denied') {
+      const snap = releaseSnapshot(deps, meta.releaseId);
+      const text = snap ? stageDenialMessage(snap, res.denial, meta.decision === 'reject' ? 'reject' : 'request changes to').text : 'Not allowed.';
+      return ack({ response_action: 'errors', errors: { [REASON_FIELD]: text.replace(/:[a-z_]+: /g, '') } });
+    }
+    return ack();
+  });
+
+  app.view(CALLBACKS.readiness, async ({ ack, body, view }) => {
+    const meta = parseJsonMeta(readinessMetaSchema, view.private_metadata);
+    if (!meta) return ack({ response_action: 'errors', errors: { [READINESS_FIELDS.criterion]: BROKEN } });
+    const state = parseState(view.state.values);
+    const criterion = z.enum(CRITERIA).safeParse(textOf(state, READINESS_FIELDS.criterion));
+    const status = z.enum(CRITERION_STATUSES).safeParse(textOf(state, READINESS_FIELDS.status));
+    const url = textOf(state, READINESS_FIELDS.url).trim();
+    const reason = textOf(state, READINESS_FIELDS.reason).trim();
+    const errors: Errors = {};
+    if (!criterion.success) errors[READINESS_FIELDS.criterion] = 'Pick a criterion.';
+    if (!status.success) errors[READINESS_FIELDS.status] = 'Pick a status.';
+    if (url && !/^https?:\/\/[^\s<>|]+$/.test(url)) errors[READINESS_FIELDS.url] = 'The evidence link must be an http(s) URL.';
+    if (url.length > 500) errors[READINESS_FIELDS.url] = 'The evidence link must be at most 500 characters.';
+    if (reason.length > 2000) errors[READINESS_FIELDS.reason] = 'The reason must be at most 2,000 characters.';
+    if (status.success && status.data === 'waived' && !reason) errors[READINESS_FIELDS.reason] = 'Waiving needs a reason.';
+    if (Object.keys(errors).length || !criterion.success || !status.success) return ack({ response_action: 'errors', errors });
+    const res = await updateCriterion(deps, {
+      releaseId: meta.releaseId,
+      criterion: criterion.data,
+      status: status.data,
+      url: url || null,
+      details: reason || null,
+      reason: reason || null,
+      actor: body.user.id,
+      via: 'slack',
+    });
+    if (res.kind === 'denied') {
+      const msg = {
+        closed: 'This release is past the point where readiness can change.',
+        not_owner: 'Only the owner role of this criterion or a release manager can set it.',
+        waive_needs_release_manager: 'Only a release manager can waive a criterion.',
+        waive_needs_reason: 'Waiving needs a reason.',
+      }[res.why];
+      const block = res.why === 'waive_needs_reason' ? READINESS_FIELDS.reason : READINESS_FIELDS.status;
+      return ack({ response_action: 'errors', errors: { [block]: msg } });
+    }
+    return ack();
+  });
+
+  app.view(CALLBACKS.roles, async ({ ack, body, view }) => {
+    const meta = parseJsonMeta(rolesMetaSchema, view.private_metadata);
+    if (!meta) return ack({ response_action: 'errors', errors: { role_developer: BROKEN } });
+    const state = parseState(view.state.values);
+    const members = Object.fromEntries(ROLES.map((r) => [r, usersOf(state, `role_${r}`) ?? []]));
+    const res = setRoles(deps, { actor: body.user.id, service: meta.service, members });
+    if (res.kind === 'denied') return ack({ response_action: 'errors', errors: { role_developer: 'Only admins can change roles.' } });
+    return ack();
+  });
+}
