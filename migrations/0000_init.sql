@@ -39,6 +39,29 @@ CREATE TABLE `criteria` (
 	FOREIGN KEY (`release_id`) REFERENCES `releases`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
+CREATE TABLE `freezes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`start` integer NOT NULL,
+	`end` integer NOT NULL,
+	`reason` text NOT NULL,
+	`services` text,
+	`created_by` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`lifted_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `freezes_end_idx` ON `freezes` (`end`);--> statement-breakpoint
+CREATE TABLE `overrides` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`release_id` integer NOT NULL,
+	`granted_by` text NOT NULL,
+	`reason` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	FOREIGN KEY (`release_id`) REFERENCES `releases`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `overrides_release_idx` ON `overrides` (`release_id`,`expires_at`);--> statement-breakpoint
 CREATE TABLE `processed_deliveries` (
 	`key` text PRIMARY KEY NOT NULL,
 	`at` integer NOT NULL
@@ -65,6 +88,8 @@ CREATE TABLE `releases` (
 	`card_channel` text,
 	`card_ts` text,
 	`scheduled_at` integer,
+	`scheduled_by` text,
+	`review_required` integer DEFAULT false NOT NULL,
 	`idempotency_key` text,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
@@ -74,6 +99,17 @@ CREATE UNIQUE INDEX `releases_idempotency_key_uq` ON `releases` (`idempotency_ke
 CREATE INDEX `releases_state_idx` ON `releases` (`state`,`created_at`);--> statement-breakpoint
 CREATE INDEX `releases_requested_by_idx` ON `releases` (`requested_by`,`created_at`);--> statement-breakpoint
 CREATE INDEX `releases_service_env_idx` ON `releases` (`service`,`environment`,`state`);--> statement-breakpoint
+CREATE TABLE `reminders` (
+	`release_id` integer NOT NULL,
+	`stage_opened_at` integer NOT NULL,
+	`user_id` text NOT NULL,
+	`sent_count` integer DEFAULT 0 NOT NULL,
+	`last_sent_at` integer,
+	`snoozed_until` integer,
+	PRIMARY KEY(`release_id`, `stage_opened_at`, `user_id`),
+	FOREIGN KEY (`release_id`) REFERENCES `releases`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `role_assignments` (
 	`scope` text NOT NULL,
 	`role` text NOT NULL,

@@ -14,7 +14,10 @@ import type { Logger } from './logger';
 import { createLogger } from './logger';
 import type { PaceOptions } from './notifier/notifier';
 import { Notifier } from './notifier/notifier';
+import { Timers } from './queue/timers';
 import { createSlackApp } from './slack/app';
+import { processTimer } from './usecases/timer-jobs';
+import { deriveAllTimers, deriveReleaseTimers } from './usecases/timers';
 import { CardPublisher } from './usecases/card';
 import type { Deps } from './usecases/deps';
 
@@ -24,6 +27,8 @@ export interface StartOptions {
   pace?: PaceOptions;
   /** Listen address; defaults to all interfaces in production, tests pass 127.0.0.1. */
   host?: string;
+  /** BullMQ key prefix (tests use their own) and how often to check Redis still holds the timers. */
+  timers?: { prefix?: string; reconcileEveryMs?: number; runWorker?: boolean };
 }
 
 export interface Greenlight {
@@ -32,6 +37,7 @@ export interface Greenlight {
   deps: Deps;
   database: DatabaseHandle;
   redis: Redis;
+  timers: Timers;
   server: Server;
   stop(): Promise<void>;
 }
@@ -62,7 +68,22 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     ...(opts.pace ? { pace: opts.pace } : {}),
   });
   const cards = new CardPublisher({ db: database.db, policy, slack, logger });
-  const deps: Deps = { db: database.db, now, policy, slack, cards, logger };
+  const hours = policy.reminders.businessHours;
+  const timers: Timers = new Timers({
+    redisUrl: env.redisUrl,
+    prefix: opts.timers?.prefix ?? 'greenlight',
+    logger: logger.child({ component: 'timers' }),
+    now,
+    runWorker: opts.timers?.runWorker ?? true,
+    ...(opts.timers?.reconcileEveryMs ? { reconcileEveryMs: opts.timers.reconcileEveryMs } : {}),
+    deriveAll: () => deriveAllTimers(deps),
+    deriveRelease: (id) => deriveReleaseTimers(deps, id),
+    process: (name, payload, job) => processTimer(deps)(name, payload, job.attemptsMade),
+    digest: policy.channels.announcements
+      ? { pattern: `${hours.start % 60} ${Math.floor(hours.start / 60)} * * ${hours.days.map((d) => d % 7).join(',')}`, tz: policy.timezone }
+      : null,
+  });
+  const deps: Deps = { db: database.db, now, policy, slack, cards, timers, logger };
 
   const http = express();
   http.disable('x-powered-by');
@@ -76,7 +97,9 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   const surface = createSlackApp({ env, deps, http });
   http.use((req, res) => sendProblem(res, { status: 404, detail: `No route ${req.method} ${req.path}.` }));
 
+  await assertRedisAnswers(redis, env.redisUrl, logger);
   await surface.start();
+  await timers.start();
   const server = createServer(http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -92,6 +115,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     deps,
     database,
     redis,
+    timers,
     server,
     stop: async () => {
       if (stopped) return;
@@ -101,9 +125,32 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
         server.closeIdleConnections();
       });
       await surface.stop();
+      await timers.close();
       await cards.idle();
       redis.disconnect();
       database.close();
     },
   };
+}
+
+/** Start-up check: Redis answers, and warns when it may evict keys (timers would vanish; they are re-derived, but late). */
+async function assertRedisAnswers(redis: Redis, url: string, logger: Logger): Promise<void> {
+  const safeUrl = url.replace(/\/\/[^@/]*@/, '//***@');
+  const answered = await Promise.race([
+    redis.ping().then(() => true, () => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
+  ]);
+  if (!answered) {
+    redis.disconnect();
+    throw new Error(`REDIS_URL: nothing answers at ${safeUrl}; start Redis (redis-server) or point REDIS_URL at one`);
+  }
+  try {
+    const res = (await redis.config('GET', 'maxmemory-policy')) as unknown;
+    const policy = Array.isArray(res) ? String(res[1] ?? '') : '';
+    if (policy && policy !== 'noeviction') {
+      logger.warn({ maxmemoryPolicy: policy }, `Redis maxmemory-policy is "${policy}": set it to noeviction so timers are never evicted`);
+    }
+  } catch {
+    /* CONFIG may be disabled on managed Redis */
+  }
 }

@@ -72,7 +72,8 @@ export interface Policy {
     every: number;
     escalateAfter: number;
     /** Minutes after local midnight: start inclusive, end exclusive. */
-    businessHours: { start: number; end: number };
+    /** Minutes after local midnight, and working days as luxon weekdays (1 = Monday). */
+    businessHours: { start: number; end: number; days: number[] };
   };
   announcements: {
     /** Offsets before the deploy time, in ms, largest first. */
@@ -338,6 +339,7 @@ const policyFileSchema = strictObject({
     every: durationSchema.optional(),
     escalate_after: durationSchema.optional(),
     business_hours: businessHoursSchema.optional(),
+    business_days: z.array(z.enum(WEEKDAYS, { error: DAY_MESSAGE })).min(1, 'must list at least one day').optional(),
   }).optional(),
   announcements: announcementsSchema.optional(),
   monitoring: strictObject({ duration: durationSchema.optional(), check_every: durationSchema.optional() })
@@ -459,7 +461,10 @@ function buildPolicy(file: PolicyFile, freezes: Freeze[]): Policy {
       firstAfter: file.reminders?.first_after ?? DEFAULTS.reminders.firstAfter,
       every: file.reminders?.every ?? DEFAULTS.reminders.every,
       escalateAfter: file.reminders?.escalate_after ?? DEFAULTS.reminders.escalateAfter,
-      businessHours: file.reminders?.business_hours ?? businessHoursSchema.parse(DEFAULTS.reminders.businessHours),
+      businessHours: {
+        ...(file.reminders?.business_hours ?? businessHoursSchema.parse(DEFAULTS.reminders.businessHours)),
+        days: (file.reminders?.business_days ?? ['mon', 'tue', 'wed', 'thu', 'fri']).map((d) => WEEKDAYS.indexOf(d) + 1),
+      },
     },
     announcements,
     monitoring: {

@@ -24,6 +24,9 @@ export const releases = sqliteTable(
     cardChannel: text('card_channel'),
     cardTs: text('card_ts'),
     scheduledAt: integer('scheduled_at'),
+    scheduledBy: text('scheduled_by'),
+    /** Set by a break-glass override (and later by rollbacks/failures): the post-release review is mandatory. */
+    reviewRequired: integer('review_required', { mode: 'boolean' }).notNull().default(false),
     /** Makes a retried submission (same modal view, same API idempotency key) create one release. */
     idempotencyKey: text('idempotency_key'),
     createdAt: integer('created_at').notNull(),
@@ -125,4 +128,53 @@ export const sentMessages = sqliteTable(
     at: integer('at').notNull(),
   },
   (t) => [uniqueIndex('sent_messages_dedupe_uq').on(t.dedupeKey), index('sent_messages_release_idx').on(t.releaseId)],
+);
+
+/** Freezes declared in Slack, layered over the policy file's. */
+export const freezes = sqliteTable(
+  'freezes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    start: integer('start').notNull(),
+    end: integer('end').notNull(),
+    reason: text('reason').notNull(),
+    /** JSON list of service names, or null for all services. */
+    services: text('services', { mode: 'json' }).$type<string[] | null>(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    liftedAt: integer('lifted_at'),
+  },
+  (t) => [index('freezes_end_idx').on(t.end)],
+);
+
+/** Break-glass: a release manager lets one release deploy during a freeze, until `expires_at`. */
+export const overrides = sqliteTable(
+  'overrides',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    grantedBy: text('granted_by').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('overrides_release_idx').on(t.releaseId, t.expiresAt)],
+);
+
+/** Reminder bookkeeping per approver and stage occurrence (the stage is identified by when it opened). */
+export const reminders = sqliteTable(
+  'reminders',
+  {
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    stageOpenedAt: integer('stage_opened_at').notNull(),
+    userId: text('user_id').notNull(),
+    sentCount: integer('sent_count').notNull().default(0),
+    lastSentAt: integer('last_sent_at'),
+    snoozedUntil: integer('snoozed_until'),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.stageOpenedAt, t.userId] })],
 );

@@ -71,6 +71,11 @@ function issues(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
 }
 
+/** A problem detail that names each invalid field, e.g. `The release request is invalid: rollback_plan: Invalid input…`. */
+function invalidDetail(what: string, error: z.ZodError): string {
+  return `${what}: ${issues(error).map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+}
+
 export function releaseJson(s: ReleaseSnapshot, audit?: AuditRow[]) {
   const r = s.release;
   return {
@@ -136,7 +141,7 @@ export function apiRouter(deps: Deps, token: string | null): Router {
 
   router.post('/releases', (req, res) => {
     const body = createReleaseBodySchema.safeParse(req.body);
-    if (!body.success) return sendProblem(res, { status: 422, detail: 'The release request is invalid.', errors: issues(body.error) });
+    if (!body.success) return sendProblem(res, { status: 422, detail: invalidDetail('The release request is invalid', body.error), errors: issues(body.error) });
     const b = body.data;
     const key = req.header('idempotency-key');
     const result = createRelease(deps, {
@@ -182,7 +187,7 @@ export function apiRouter(deps: Deps, token: string | null): Router {
       const snap = releaseFrom(req, res);
       if (!snap) return;
       const body = checkBodySchema.safeParse(req.body);
-      if (!body.success) return sendProblem(res, { status: 422, detail: 'The check report is invalid.', errors: issues(body.error) });
+      if (!body.success) return sendProblem(res, { status: 422, detail: invalidDetail('The check report is invalid', body.error), errors: issues(body.error) });
       const result = await updateCriterion(deps, {
         releaseId: snap.release.id,
         criterion: body.data.criterion,

@@ -12,6 +12,7 @@ import { boltLogger } from '../logger';
 import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
 import { registerCardActions } from './listeners/actions/card.actions';
+import { registerScheduleActions } from './listeners/actions/schedule.actions';
 import { registerReleaseCommand } from './listeners/commands/release.command';
 import { registerViewSubmissions } from './listeners/views/submissions';
 
@@ -69,6 +70,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
   registerReleaseCommand(app, deps);
   registerCardActions(app, deps);
   registerViewSubmissions(app, deps);
+  registerScheduleActions(app, deps);
 
   app.error(async (error) => {
     const original = (error as { original?: unknown }).original ?? error;

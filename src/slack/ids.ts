@@ -5,6 +5,8 @@ export const ACTIONS = {
   reject: 'release.reject',
   readiness: 'release.readiness',
   edit: 'release.edit',
+  schedule: 'release.schedule',
+  snooze: 'reminder.snooze',
 } as const;
 
 export const CALLBACKS = {
@@ -12,6 +14,7 @@ export const CALLBACKS = {
   reason: 'release.reason',
   readiness: 'release.readiness',
   roles: 'roles.edit',
+  schedule: 'release.schedule',
 } as const;
 
 /** Block and action ids of the request modal inputs (state.values[block][action]). */
@@ -29,3 +32,5 @@ export const REQUEST_FIELDS = {
 
 export const REASON_FIELD = 'reason';
 export const READINESS_FIELDS = { criterion: 'criterion', status: 'status', url: 'url', reason: 'reason' } as const;
+
+export const SCHEDULE_FIELDS = { slot: 'slot', at: 'deploy_at' } as const;

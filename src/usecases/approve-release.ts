@@ -77,6 +77,7 @@ export async function approveRelease(
     const line = `:white_check_mark: ${mention(input.actor)} approved *${STATE_LABELS[result.stage]}* as ${ROLE_LABELS[result.role]}.`;
     const next = result.advanced ? ` ${stageAdvanceText(deps, result.release.id)}` : '';
     void deps.cards.thread(input.releaseId, line + next);
+    void deps.timers.syncRelease(input.releaseId);
   }
   return result;
 }

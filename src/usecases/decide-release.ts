@@ -5,7 +5,7 @@ import type { Release } from '../db/release.repo';
 import { getRelease, updateRelease } from '../db/release.repo';
 import type { StageActionDenial } from '../domain/workflow';
 import { decideStageAction } from '../domain/workflow';
-import { escTrunc, mention, relId } from '../slack/format';
+import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { Deps } from './deps';
 import { NotFoundError } from './errors';
 import { rolesOf } from './roles';
@@ -65,7 +65,7 @@ export async function decideRelease(
     const follow = input.decision === 'reject' ? 'It will not ship.' : `Edit it with \`/release edit ${relId(r.id)}\` (or *Edit request* on the card) to send it back to review.`;
     void deps.slack
       .dm(r.requestedBy, {
-        text: `${mention(input.actor)} ${input.decision === 'reject' ? 'rejected' : 'requested changes to'} ${relId(r.id)} (${r.service} ${r.version}): ${escTrunc(reason, 2500)}\n${follow}`,
+        text: `${mention(input.actor)} ${input.decision === 'reject' ? 'rejected' : 'requested changes to'} ${relId(r.id)} (${esc(r.service)} ${escTrunc(r.version, 64)}): ${escTrunc(reason, 2500)}\n${follow}`,
         releaseId: r.id,
       })
       .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'could not DM the requester'));

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import type { Policy } from '../config';
 import type { Notifier } from '../notifier/notifier';
+import type { TimerPort } from '../queue/timers';
 import type { CardPublisher } from './card';
+import type { Release } from '../db/release.repo';
 
 /** The policy the use cases work with. */
 export type WorkflowPolicy = Policy;
@@ -13,5 +15,8 @@ export interface Deps {
   policy: WorkflowPolicy;
   slack: Notifier;
   cards: CardPublisher;
+  timers: TimerPort;
+  /** The deploy seam: what happens when a release's slot opens (webhooks, in the deploy capability). */
+  deployments?: { onWindowOpen(release: Release): Promise<void> };
   logger: Logger;
 }

@@ -129,6 +129,7 @@ export async function editRelease(
   if (result.kind === 'edited') {
     const r = result.release;
     void deps.cards.refresh(r.id);
+    void deps.timers.syncRelease(r.id);
     const what = result.changed.length ? result.changed.map((c) => FIELD_NAMES[c]).join(', ') : 'details';
     const resetText = result.resets.length
       ? ` Approvals reset: ${result.resets.map((x) => `${x.role} (${mention(x.userId)}) — ${x.reason}`).join('; ')}.`

@@ -3,7 +3,7 @@ import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { findReleaseByIdempotencyKey, insertRelease } from '../db/release.repo';
-import { mention, relId } from '../slack/format';
+import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { Deps } from './deps';
 import type { ReleaseFields, ReleaseFieldsInput } from './release-input';
 import { contextErrors, fieldErrors, releaseFieldsSchema } from './release-input';
@@ -77,11 +77,12 @@ export async function announceRequest(deps: Deps, release: Release): Promise<voi
     deps.logger.warn({ release: release.id }, 'no channel for the release card: set channels.releases or the service channel');
   }
   await deps.cards.refresh(release.id);
+  void deps.timers.syncRelease(release.id);
   await deps.cards.thread(release.id, `:inbox_tray: ${mention(release.requestedBy)} requested this release. Initial review is next.`);
   const where = release.cardChannel ? ` Its card is in <#${release.cardChannel}>.` : '';
   try {
     await deps.slack.dm(release.requestedBy, {
-      text: `:inbox_tray: Your release ${relId(release.id)} (${release.service} ${release.version}, ${release.environment}) is requested.${where} I'll keep you posted here.`,
+      text: `:inbox_tray: Your release ${relId(release.id)} (${esc(release.service)} ${escTrunc(release.version, 64)}, ${release.environment}) is requested.${where} I'll keep you posted here.`,
       releaseId: release.id,
     });
   } catch (err) {

@@ -74,6 +74,7 @@ export async function updateCriterion(deps: Deps, input: CriterionInput): Promis
 
   if (result.kind === 'updated') {
     void deps.cards.refresh(input.releaseId);
+    void deps.timers.syncRelease(input.releaseId);
     const who = input.via === 'api' ? 'CI' : mention(input.actor);
     const evidence = input.url ? ` · ${safeLink(input.url, 'evidence')}` : '';
     const why = details ? ` — ${escTrunc(details, 500)}` : '';

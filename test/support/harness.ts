@@ -2,10 +2,12 @@
  * Starts a real Greenlight (real HTTP, a real SQLite file, the real Redis) against the fake Slack, and a driver
  * that signs requests like Slack. Helpers here only drive the app the way a person would.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { DateTime } from 'luxon';
 import { parseEnv, parsePolicyText } from '../../src/config';
 import type { FakeSlack, SlackMessage, SlackView, SubmitValue } from '../../src/fake-slack';
 import { SlackDriver, startFakeSlack } from '../../src/fake-slack';
@@ -58,7 +60,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { policy?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  policy?: string;
+  env?: Record<string, string>;
+  /** Greenlight's clock runs this far ahead of real time (so a test can start just before a deploy slot). */
+  clockOffsetMs?: number;
+  reconcileEveryMs?: number;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeSlack({
     botToken: BOT_TOKEN,
     triggerIdTtlMs: 30_000,
@@ -87,7 +97,17 @@ export async function startHarness(opts: { policy?: string; env?: Record<string,
     },
   });
   const logger = createLogger({ level: 'info', destination: sink, secrets: [BOT_TOKEN, SIGNING_SECRET, API_TOKEN] });
-  const gl = await startGreenlight({ env: env.env, policy: policy.policy }, { host: '127.0.0.1', logger, pace: { perSecond: 100, burst: 100 } });
+  const offset = opts.clockOffsetMs ?? 0;
+  const gl = await startGreenlight(
+    { env: env.env, policy: policy.policy },
+    {
+      host: '127.0.0.1',
+      logger,
+      pace: { perSecond: 100, burst: 100 },
+      now: () => Date.now() + offset,
+      timers: { prefix: `gl-test-${randomBytes(4).toString('hex')}`, reconcileEveryMs: opts.reconcileEveryMs ?? 250 },
+    },
+  );
   const driver = new SlackDriver({ baseUrl: gl.url, signingSecret: SIGNING_SECRET, fake, defaultChannel: CHANNELS.general });
   return {
     fake,
@@ -110,6 +130,7 @@ export async function startHarness(opts: { policy?: string; env?: Record<string,
       return { status: res.status, body: parsed, headers: res.headers };
     },
     close: async () => {
+      await gl.timers.queue.obliterate({ force: true }).catch(() => undefined);
       await gl.stop();
       await fake.close();
       rmSync(dir, { recursive: true, force: true });
@@ -185,4 +206,265 @@ export async function requestRelease(
 /** Text of every block of a message, for assertions on what a person reads. */
 export function textOf(m: { text?: string; blocks?: unknown }): string {
   return `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`;
+}
+
+// ---- helpers for the failure-mode suites (edits, integrity, commands, API, readiness) ----------------------------
+
+export interface ApprovalJson {
+  stage: string;
+  role: string;
+  user: string;
+  at: string;
+  status: string;
+  reset_reason: string | null;
+}
+
+export interface CriterionJson {
+  criterion: string;
+  status: string;
+  url: string | null;
+  details: string | null;
+  updated_by: string | null;
+}
+
+export interface AuditJson {
+  id: number;
+  at: string;
+  release: string | null;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export interface ReleaseJson {
+  id: string;
+  number: number;
+  service: string;
+  version: string;
+  title: string;
+  environment: string;
+  risk: string;
+  changelog: string;
+  rollback_plan: string;
+  requested_by: string;
+  state: string;
+  content_rev: number;
+  updated_at: string;
+  card: { channel: string; ts: string } | null;
+  approvals: ApprovalJson[];
+  criteria: CriterionJson[];
+  audit: AuditJson[];
+}
+
+/** GET /api/v1/releases/{id}, typed. */
+export async function getRelease(h: Harness, id: number | string): Promise<ReleaseJson> {
+  const res = await h.api('GET', `/api/v1/releases/${id}`);
+  if (res.status !== 200) throw new Error(`GET release ${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body as ReleaseJson;
+}
+
+/** What must not change when a request is refused: the release without its audit trail. */
+export async function releaseState(h: Harness, id: number): Promise<Omit<ReleaseJson, 'audit'>> {
+  const { audit: _audit, ...rest } = await getRelease(h, id);
+  return rest;
+}
+
+export function activeApprovals(r: Pick<ReleaseJson, 'approvals'>): [string, string][] {
+  return r.approvals.filter((a) => a.status === 'active').map((a) => [a.role, a.user]);
+}
+
+/** A raw API call with extra headers (Idempotency-Key, content-type…); body is sent as given when a string. */
+export async function apiRequest(
+  h: Harness,
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string>; token?: string | null } = {},
+): Promise<{ status: number; body: unknown; text: string; headers: Headers }> {
+  const token = opts.token === undefined ? API_TOKEN : opts.token;
+  const res = await fetch(`${h.gl.url}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
+    ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body, text, headers: res.headers };
+}
+
+/** Every string under a `text` key in Block Kit (sections, fields, context, buttons, headers), plus the fallback text. */
+export function allTexts(m: { text?: string; blocks?: unknown }): string[] {
+  const out: string[] = m.text ? [m.text] : [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+        if (k === 'text' && typeof child === 'string') out.push(child);
+        else walk(child);
+      }
+    }
+  };
+  walk(m.blocks ?? []);
+  return out;
+}
+
+/** Ephemeral answers (response_url posts) a user got whose body contains `includes`. */
+export function responsesTo(h: Harness, user: string, includes: string): string[] {
+  return h.fake
+    .responseUrlPosts()
+    .filter((p) => p.context.user === user)
+    .map((p) => JSON.stringify(p.body))
+    .filter((b) => b.includes(includes));
+}
+
+/** Thread replies under a card whose text contains `includes`. */
+export function threadLines(h: Harness, channel: string, ts: string, includes: string): string[] {
+  return h.fake
+    .thread(channel, ts)
+    .map((m) => m.text)
+    .filter((t) => t.includes(includes));
+}
+
+/** Clicks Approve on the card and waits until the approval shows in the thread. */
+export async function approveAndWait(h: Harness, user: string, card: { channel: string; ts: string }): Promise<void> {
+  const marker = `<@${user}> approved`;
+  const before = threadLines(h, card.channel, card.ts, marker).length;
+  const res = await h.driver.clickButton(user, card, 'Approve');
+  if (res.status !== 200) throw new Error(`Approve answered ${res.status}`);
+  await h.fake.waitFor(() => threadLines(h, card.channel, card.ts, marker).length > before, { description: `${user}'s approval in the thread` });
+}
+
+/** CI reports every readiness criterion passed. */
+export async function passAllChecks(h: Harness, id: number, except: readonly string[] = []): Promise<void> {
+  for (const criterion of ['tests', 'performance', 'security', 'business', 'feedback'].filter((c) => !except.includes(c))) {
+    const res = await h.api('POST', `/api/v1/releases/REL-${id}/checks`, { criterion, status: 'passed' });
+    if (res.status !== 200) throw new Error(`check ${criterion} answered ${res.status}`);
+  }
+}
+
+/** Requests a release and approves it through review, QA and sign-off (criteria passed by CI) into scheduling. */
+export async function releaseInScheduling(
+  h: Harness,
+  values: Record<string, SubmitValue> = {},
+): Promise<{ id: number; card: { channel: string; ts: string } }> {
+  const { id, card } = await requestRelease(h, U.requester, values);
+  const at = { channel: card.channel, ts: card.ts };
+  await approveAndWait(h, U.reviewer, at);
+  await approveAndWait(h, U.qa, at);
+  await passAllChecks(h, id);
+  await approveAndWait(h, U.rm, at);
+  await approveAndWait(h, U.pm, at);
+  await waitForCard(h, card.channel, id, (t) => t.includes(':arrow_forward: *Scheduling*'));
+  return { id, card: at };
+}
+
+/** `/release edit REL-n`, then submits the prefilled modal with `values` changed. */
+export async function submitEdit(
+  h: Harness,
+  user: string,
+  id: number,
+  values: Record<string, SubmitValue>,
+  opts: { skipClientValidation?: boolean } = {},
+) {
+  const before = h.fake.openViews(user).length;
+  const cmd = await h.driver.command(user, `edit REL-${id}`, { channelId: CHANNELS.general });
+  if (cmd.status !== 200) throw new Error(`/release edit answered ${cmd.status}`);
+  if (cmd.body && typeof cmd.body === 'object' && 'text' in cmd.body) throw new Error(`/release edit refused: ${JSON.stringify(cmd.body)}`);
+  const view = await h.fake.waitFor(() => (h.fake.openViews(user).length > before ? h.fake.openViews(user).at(-1) : undefined), {
+    description: 'the edit modal',
+  });
+  return { view, res: await h.driver.submitView(user, view.id, values, opts) };
+}
+
+/**
+ * Clicks a button the way Slack sends it from a card as it looked earlier (`message` is that old copy), so the
+ * button value is the one that card carried, e.g. a revision before an edit.
+ */
+export async function clickOnOldCard(h: Harness, user: string, message: SlackMessage, label: string, opts: { retryNum?: number } = {}) {
+  const blocks = (message.blocks ?? []) as { type?: string; block_id?: string; elements?: { type?: string; text?: { text?: string }; action_id?: string; value?: string; style?: string }[] }[];
+  let found: { blockId: string; el: NonNullable<(typeof blocks)[number]['elements']>[number] } | undefined;
+  for (const b of blocks) for (const el of b.elements ?? []) if (el.type === 'button' && el.text?.text === label) found = { blockId: b.block_id ?? '', el };
+  if (!found) throw new Error(`no button "${label}" on the old card`);
+  const { ts, channel } = message;
+  const { channel: _c, ...msg } = message;
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: h.driver.teamId },
+    api_app_id: h.driver.appId,
+    token: 'fake-verification-token',
+    container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false },
+    trigger_id: h.fake.issueTriggerId(user),
+    team: { id: h.driver.teamId, domain: h.fake.identity.teamDomain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channel, name: channel.toLowerCase() },
+    message: msg,
+    state: { values: {} },
+    response_url: h.fake.issueResponseUrl({ kind: 'actions', user, channel, messageTs: ts, isEphemeral: false }),
+    actions: [
+      {
+        action_id: found.el.action_id ?? '',
+        block_id: found.blockId,
+        text: found.el.text,
+        value: found.el.value,
+        ...(found.el.style ? { style: found.el.style } : {}),
+        type: 'button',
+        action_ts: `${Math.floor(Date.now() / 1000)}.000001`,
+      },
+    ],
+  };
+  return h.driver.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', opts);
+}
+
+/** Opens the *Update readiness* modal from the card and submits it. */
+export async function submitReadiness(h: Harness, user: string, card: { channel: string; ts: string }, values: Record<string, SubmitValue>, opts: { skipClientValidation?: boolean } = {}) {
+  const before = h.fake.openViews(user).length;
+  await h.driver.clickButton(user, card, 'Update readiness');
+  const view = await h.fake.waitFor(() => (h.fake.openViews(user).length > before ? h.fake.openViews(user).at(-1) : undefined), {
+    description: 'the readiness modal',
+  });
+  return h.driver.submitView(user, view.id, values, opts);
+}
+
+export const TIMER_POLICY = `${TEST_POLICY}
+windows:
+  production: [{ days: [tue], start: "10:00", end: "16:00" }]
+  staging: always
+reminders: { first_after: 2s, every: 3s, escalate_after: 5s, business_hours: "00:00-24:00", business_days: [mon, tue, wed, thu, fri, sat, sun] }
+announcements: [24h, 3s, start, done]
+`;
+
+/** A clock offset that puts Greenlight `leadMs` before the next Tuesday 10:00 in Berlin (a window opening). */
+export function offsetToBeforeSlot(leadMs: number): { offset: number; slot: number } {
+  let t = DateTime.now().setZone('Europe/Berlin').plus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+  while (t.weekday !== 2) t = t.plus({ days: 1 });
+  const slot = t.toMillis();
+  return { offset: slot - leadMs - Date.now(), slot };
+}
+
+/** Drives a release through review, QA, readiness (via the CI API) and sign-off; resolves when it is in scheduling. */
+export async function approveToScheduling(h: Harness, id: number, cardTs: string, channel: string = CHANNELS.payments): Promise<void> {
+  const at = { channel, ts: cardTs };
+  const cardSays = (needle: string) =>
+    h.fake.waitFor(() => (textOf(findCard(h, channel, id) ?? {}).includes(needle) ? true : undefined), { description: `REL-${id} card showing ${needle}` });
+  await h.driver.clickButton(U.reviewer, at, 'Approve');
+  await cardSays(':arrow_forward: *QA*');
+  await h.driver.clickButton(U.qa, at, 'Approve');
+  await cardSays(':arrow_forward: *Sign-off*');
+  for (const criterion of ['tests', 'performance', 'security', 'business', 'feedback']) {
+    const res = await h.api('POST', `/api/v1/releases/${id}/checks`, { criterion, status: 'passed' });
+    if (res.status !== 200) throw new Error(`check ${criterion}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  await h.driver.clickButton(U.rm, at, 'Approve');
+  await cardSays(`<@${U.rm}>`);
+  await h.driver.clickButton(U.pm, at, 'Approve');
+  await cardSays(':arrow_forward: *Scheduling*');
 }

@@ -94,7 +94,7 @@ function resetNotice(s: ReleaseSnapshot): string | null {
 
 export function cardText(s: ReleaseSnapshot): string {
   const r = s.release;
-  return `${relId(r.id)} ${r.service} ${r.version} (${r.environment}): ${STATE_LABELS[r.state]}`;
+  return `${relId(r.id)} ${esc(r.service)} ${escTrunc(r.version, 64)} (${r.environment}): ${STATE_LABELS[r.state]}`;
 }
 
 export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks } {
@@ -109,7 +109,9 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
       `*Environment*\n${r.environment}`,
       `*Risk*\n${r.risk === 'high' ? ':warning: high' : r.risk}`,
       `*Requested by*\n${mention(r.requestedBy)}`,
-      `*Deploy date and time*\n${r.desiredAt ? slackDate(r.desiredAt) : '_next free slot_'}`,
+      r.scheduledAt && (r.state === 'scheduled' || r.state === 'deploying')
+        ? `*Deploy slot*\n${slackDate(r.scheduledAt)}`
+        : `*Deploy date and time*\n${r.desiredAt ? `${slackDate(r.desiredAt)} (requested)` : '_next free slot_'}`,
     ]),
   ];
   if (r.lastReason && (r.state === 'changes_requested' || r.state === 'rejected' || r.state === 'cancelled')) {
@@ -128,6 +130,9 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
     buttons.push(button('Approve', ACTIONS.approve, value, { style: 'primary' }));
     buttons.push(button('Request changes', ACTIONS.requestChanges, value));
     buttons.push(button('Reject', ACTIONS.reject, value, { style: 'danger' }));
+  }
+  if (r.state === 'scheduling' || r.state === 'scheduled') {
+    buttons.push(button(r.state === 'scheduled' ? 'Reschedule' : 'Schedule', ACTIONS.schedule, value, r.state === 'scheduling' ? { style: 'primary' } : {}));
   }
   if (r.state === 'changes_requested') buttons.push(button('Edit request', ACTIONS.edit, value, { style: 'primary' }));
   if (isApprovalStage(r.state) || r.state === 'changes_requested' || r.state === 'scheduled') {

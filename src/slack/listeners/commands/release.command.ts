@@ -12,9 +12,10 @@ import { auditMessage, helpMessage, listMessage, simple, statusMessage, usageMes
 import { requestModal } from '../../views/request-release.view';
 import { rolesMessage, rolesModal } from '../../views/roles.view';
 import { parseCommandText } from './command-text';
+import { openScheduleModal } from '../actions/schedule.actions';
+import { checkScheduler, scheduleDenialText } from '../../../usecases/schedule-release';
 
 const NOT_YET: Record<string, string> = {
-  schedule: 'Scheduling from Slack is not available in this version yet.',
   windows: 'Deploy windows are not shown in Slack in this version yet; see `windows` in greenlight.yml.',
   freeze: 'Freezes are not managed from Slack in this version yet; see `freezes` in greenlight.yml.',
   calendar: 'The deploy calendar is not available in this version yet.',
@@ -97,7 +98,14 @@ export function registerReleaseCommand(app: App, deps: Deps): void {
       }
       case 'missing_id':
         return reply(simple(`\`/release ${cmd.sub}\` needs a release id, like \`/release ${cmd.sub} REL-12\`.`));
-      case 'schedule':
+      case 'schedule': {
+        if (!releaseSnapshot(deps, cmd.releaseId)) return notFound(cmd.releaseId);
+        const check = await checkScheduler(deps, cmd.releaseId, user);
+        if (check.why) return reply(simple(`:no_entry_sign: ${scheduleDenialText(check.release, check.why)}`));
+        await ack();
+        await openScheduleModal(deps, cmd.releaseId, user, command.trigger_id);
+        return;
+      }
       case 'windows':
       case 'freeze':
       case 'calendar':

@@ -1,0 +1,94 @@
+import { and, asc, eq, gt, gte, inArray, isNull, lt, ne } from 'drizzle-orm';
+import type { DbOrTx } from './client';
+import type { Release } from './release.repo';
+import { freezes, overrides, releases, reminders } from './schema';
+
+export type FreezeRow = typeof freezes.$inferSelect;
+export type OverrideRow = typeof overrides.$inferSelect;
+export type ReminderRow = typeof reminders.$inferSelect;
+
+/** Freezes declared in Slack that have not ended or been lifted. */
+export function currentSlackFreezes(tx: DbOrTx, now: number): FreezeRow[] {
+  return tx
+    .select()
+    .from(freezes)
+    .where(and(gt(freezes.end, now), isNull(freezes.liftedAt)))
+    .orderBy(asc(freezes.start))
+    .all();
+}
+
+export function insertFreeze(tx: DbOrTx, f: Omit<typeof freezes.$inferInsert, 'id'>): FreezeRow {
+  return tx.insert(freezes).values(f).returning().get();
+}
+
+export function activeOverride(tx: DbOrTx, releaseId: number, at: number): OverrideRow | undefined {
+  return tx
+    .select()
+    .from(overrides)
+    .where(and(eq(overrides.releaseId, releaseId), gt(overrides.expiresAt, at)))
+    .orderBy(asc(overrides.expiresAt))
+    .get();
+}
+
+export function overridesFor(tx: DbOrTx, releaseId: number): OverrideRow[] {
+  return tx.select().from(overrides).where(eq(overrides.releaseId, releaseId)).orderBy(asc(overrides.id)).all();
+}
+
+export function insertOverride(tx: DbOrTx, o: Omit<typeof overrides.$inferInsert, 'id'>): OverrideRow {
+  return tx.insert(overrides).values(o).returning().get();
+}
+
+export function getOverride(tx: DbOrTx, id: number): OverrideRow | undefined {
+  return tx.select().from(overrides).where(eq(overrides.id, id)).get();
+}
+
+export function activeOverrides(tx: DbOrTx, now: number): OverrideRow[] {
+  return tx.select().from(overrides).where(gt(overrides.expiresAt, now)).all();
+}
+
+/** Scheduled releases with a slot in [from, until), optionally of one service and environment. */
+export function scheduledBetween(
+  tx: DbOrTx,
+  from: number,
+  until: number,
+  filter: { service?: string; environment?: string; excludeId?: number } = {},
+): Release[] {
+  const conds = [eq(releases.state, 'scheduled'), gte(releases.scheduledAt, from), lt(releases.scheduledAt, until)];
+  if (filter.service) conds.push(eq(releases.service, filter.service));
+  if (filter.environment) conds.push(eq(releases.environment, filter.environment));
+  if (filter.excludeId) conds.push(ne(releases.id, filter.excludeId));
+  return tx.select().from(releases).where(and(...conds)).orderBy(asc(releases.scheduledAt)).all() as Release[];
+}
+
+/** Releases holding the deploy lock of a service and environment (deploying). */
+export function deployingFor(tx: DbOrTx, service: string, environment: string, excludeId?: number): Release[] {
+  const conds = [inArray(releases.state, ['deploying']), eq(releases.service, service), eq(releases.environment, environment)];
+  if (excludeId) conds.push(ne(releases.id, excludeId));
+  return tx.select().from(releases).where(and(...conds)).all() as Release[];
+}
+
+export function reminderRows(tx: DbOrTx, releaseId: number, stageOpenedAt: number): ReminderRow[] {
+  return tx
+    .select()
+    .from(reminders)
+    .where(and(eq(reminders.releaseId, releaseId), eq(reminders.stageOpenedAt, stageOpenedAt)))
+    .all();
+}
+
+export function reminderRow(tx: DbOrTx, releaseId: number, stageOpenedAt: number, userId: string): ReminderRow | undefined {
+  return tx
+    .select()
+    .from(reminders)
+    .where(and(eq(reminders.releaseId, releaseId), eq(reminders.stageOpenedAt, stageOpenedAt), eq(reminders.userId, userId)))
+    .get();
+}
+
+export function upsertReminder(tx: DbOrTx, row: typeof reminders.$inferInsert): void {
+  tx.insert(reminders)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [reminders.releaseId, reminders.stageOpenedAt, reminders.userId],
+      set: { sentCount: row.sentCount, lastSentAt: row.lastSentAt, snoozedUntil: row.snoozedUntil },
+    })
+    .run();
+}

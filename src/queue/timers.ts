@@ -1,0 +1,177 @@
+/**
+ * BullMQ timing. Redis only says *when*: on start, whenever the Redis connection comes back, and whenever the
+ * sentinel key has vanished (a FLUSHALL, an evicting Redis), every pending timer is re-derived from SQLite.
+ * Job ids are deterministic, so re-adding an existing timer changes nothing.
+ */
+import { Queue, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { JobName, TimerSpec } from './jobs';
+import { QUEUE_NAME, isJobName, parsePayload, timerId } from './jobs';
+
+export interface TimerPort {
+  add(spec: TimerSpec): Promise<void>;
+  /** Re-derive and add every timer one release needs now. */
+  syncRelease(releaseId: number): Promise<void>;
+}
+
+export type Processor = (name: JobName, payload: unknown, job: Job) => Promise<void>;
+
+export interface TimersOptions {
+  redisUrl: string;
+  prefix?: string;
+  logger: Logger;
+  now?: () => number;
+  /** How often to check that Redis still holds our timers (ms). */
+  reconcileEveryMs?: number;
+  /** Run a worker in this process. */
+  runWorker?: boolean;
+  concurrency?: number;
+  /** Every timer that should exist now, from the database. */
+  deriveAll: () => Promise<TimerSpec[]>;
+  deriveRelease: (releaseId: number) => Promise<TimerSpec[]>;
+  process: Processor;
+  digest?: { pattern: string; tz: string } | null;
+}
+
+export class Timers implements TimerPort {
+  readonly queue: Queue;
+  private worker: Worker | null = null;
+  private readonly connection: Redis;
+  private readonly workerConnection: Redis | null;
+  private readonly prefix: string;
+  private readonly sentinel: string;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private rebuilding: Promise<number> | null = null;
+  private closed = false;
+  private wasDisconnected = false;
+  rebuilds = 0;
+
+  constructor(private readonly opts: TimersOptions) {
+    this.prefix = opts.prefix ?? 'greenlight';
+    this.sentinel = `${this.prefix}:timers:built`;
+    this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.connection.on('error', () => {
+      /* logged by the readiness probe; ioredis retries */
+    });
+    this.connection.on('close', () => {
+      this.wasDisconnected = true;
+    });
+    this.connection.on('ready', () => {
+      if (this.wasDisconnected && !this.closed) {
+        this.wasDisconnected = false;
+        this.opts.logger.info('Redis is back: re-deriving timers from the database');
+        void this.rebuild().catch((err: unknown) => this.opts.logger.error({ err: (err as Error).message }, 'timer rebuild failed'));
+      }
+    });
+    this.queue = new Queue(QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
+    this.queue.on('error', (err) => this.opts.logger.warn({ err: err.message }, 'queue error'));
+    this.workerConnection = opts.runWorker === false ? null : new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConnection?.on('error', () => undefined);
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  async start(): Promise<void> {
+    if (this.workerConnection) {
+      this.worker = new Worker(
+        QUEUE_NAME,
+        async (job) => {
+          if (!isJobName(job.name)) throw new Error(`unknown job ${job.name}`);
+          parsePayload(job.name, job.data);
+          await this.opts.process(job.name, job.data, job);
+        },
+        { connection: this.workerConnection, prefix: this.prefix, concurrency: this.opts.concurrency ?? 4, lockDuration: 30_000 },
+      );
+      this.worker.on('failed', (job, err) => this.opts.logger.warn({ job: job?.id, name: job?.name, err: err.message }, 'timer job failed'));
+      this.worker.on('error', (err) => this.opts.logger.warn({ err: err.message }, 'worker error'));
+    }
+    await this.rebuild();
+    const every = this.opts.reconcileEveryMs ?? 15_000;
+    this.reconcileTimer = setInterval(() => void this.reconcile(), every);
+    this.reconcileTimer.unref();
+  }
+
+  /** Re-derives everything when the sentinel is gone (Redis lost our data). */
+  async reconcile(): Promise<boolean> {
+    if (this.closed || this.connection.status !== 'ready') return false;
+    try {
+      const exists = await this.connection.exists(this.sentinel);
+      if (exists) return false;
+      this.opts.logger.warn('timers are missing from Redis: re-deriving them from the database');
+      await this.rebuild();
+      return true;
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'timer reconcile failed');
+      return false;
+    }
+  }
+
+  /** Adds every timer the database calls for. Safe to run at any time and concurrently with itself. */
+  rebuild(): Promise<number> {
+    if (this.rebuilding) return this.rebuilding;
+    this.rebuilding = (async () => {
+      try {
+        const specs = await this.opts.deriveAll();
+        for (const spec of specs) await this.add(spec);
+        if (this.opts.digest) {
+          await this.queue.upsertJobScheduler('morning-digest', { pattern: this.opts.digest.pattern, tz: this.opts.digest.tz }, { name: 'digest', data: {} });
+        }
+        await this.connection.set(this.sentinel, String(this.now()));
+        this.rebuilds += 1;
+        return specs.length;
+      } finally {
+        this.rebuilding = null;
+      }
+    })();
+    return this.rebuilding;
+  }
+
+  async add(spec: TimerSpec): Promise<void> {
+    const delay = Math.max(0, spec.at - this.now());
+    await this.queue.add(spec.name, spec.payload, {
+      jobId: timerId(spec),
+      delay,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 3_600 },
+      removeOnFail: { age: 7 * 86_400 },
+    });
+  }
+
+  async syncRelease(releaseId: number): Promise<void> {
+    try {
+      for (const spec of await this.opts.deriveRelease(releaseId)) await this.add(spec);
+    } catch (err) {
+      this.opts.logger.warn({ release: releaseId, err: (err as Error).message }, 'could not set timers (they are re-derived on reconnect)');
+    }
+  }
+
+  /** Jobs waiting or delayed, for /metrics and tests. */
+  async pending(): Promise<{ id: string; name: string; at: number }[]> {
+    const jobs = await this.queue.getJobs(['delayed', 'waiting', 'prioritized']);
+    return jobs.filter((j): j is Job => Boolean(j)).map((j) => ({ id: j.id ?? '', name: j.name, at: j.timestamp + (j.opts.delay ?? 0) }));
+  }
+
+  /** Runs the earliest pending timer now (the sandbox's "time travel"). */
+  async fireNext(): Promise<string | null> {
+    const jobs = (await this.queue.getJobs(['delayed'])).filter((j): j is Job => Boolean(j));
+    jobs.sort((a, b) => a.timestamp + (a.opts.delay ?? 0) - (b.timestamp + (b.opts.delay ?? 0)));
+    const next = jobs[0];
+    if (!next) return null;
+    await next.promote();
+    return next.id ?? null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    await this.worker?.close();
+    await this.queue.close();
+    this.connection.disconnect();
+    this.workerConnection?.disconnect();
+  }
+}

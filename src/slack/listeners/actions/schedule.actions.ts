@@ -1,0 +1,68 @@
+/** Schedule (card button or `/release schedule`), its modal, and Snooze on reminder DMs. */
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import { z } from 'zod';
+import { formatSlot } from '../../../domain/calendar';
+import type { Deps } from '../../../usecases/deps';
+import { checkScheduler, scheduleDenialText, scheduleRelease, suggestSlots } from '../../../usecases/schedule-release';
+import { snoozeReminder } from '../../../usecases/timer-jobs';
+import { effectiveFreezes } from '../../../usecases/slots';
+import { ACTIONS, CALLBACKS, SCHEDULE_FIELDS as F } from '../../ids';
+import { scheduleModal } from '../../views/schedule.view';
+import type { SNOOZE_CHOICES } from '../../views/timers.view';
+import { cardValueSchema, dateTimeOf, parseJsonMeta, parseState, textOf } from '../parse';
+
+/** Opens the schedule modal, or returns why it can't be opened. */
+export async function openScheduleModal(deps: Deps, releaseId: number, actor: string, triggerId: string): Promise<string | null> {
+  const check = await checkScheduler(deps, releaseId, actor);
+  if (check.why) return scheduleDenialText(check.release, check.why);
+  const now = deps.now();
+  const slots = suggestSlots(deps, check.release);
+  const freezes = effectiveFreezes(deps.db, deps.policy, now)
+    .filter((f) => f.services === null || f.services.includes(check.release.service))
+    .slice(0, 3)
+    .map((f) => `:snowflake: Freeze ${formatSlot(f.start, deps.policy.timezone)} – ${formatSlot(f.end, deps.policy.timezone)}: ${f.reason}`);
+  await deps.slack.openView(triggerId, scheduleModal(check.release, slots, deps.policy.timezone, now, freezes));
+  return null;
+}
+
+const snoozeValueSchema = z
+  .string()
+  .regex(/^\d+:\d+:(1h|4h|tomorrow)$/)
+  .transform((v) => {
+    const [id, opened, choice] = v.split(':');
+    return { releaseId: Number(id), stageOpenedAt: Number(opened), choice: choice as (typeof SNOOZE_CHOICES)[number]['key'] };
+  });
+
+export function registerScheduleActions(app: App, deps: Deps): void {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.schedule, async ({ ack, body }) => {
+    await ack();
+    const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
+    if (!v.success) return;
+    const refusal = await openScheduleModal(deps, v.data.releaseId, body.user.id, body.trigger_id);
+    if (refusal && body.response_url) await deps.slack.respond(body.response_url, { text: `:no_entry_sign: ${refusal}` });
+  });
+
+  app.view(CALLBACKS.schedule, async ({ ack, body, view }) => {
+    const meta = parseJsonMeta(z.object({ releaseId: z.number().int().positive() }), view.private_metadata);
+    if (!meta) return ack({ response_action: 'errors', errors: { [F.at]: 'This form is out of date. Close it and start again.' } });
+    const state = parseState(view.state.values);
+    const picked = dateTimeOf(state, F.at) ?? (textOf(state, F.slot) ? Number(textOf(state, F.slot)) : null);
+    if (picked === null || !Number.isFinite(picked)) {
+      return ack({ response_action: 'errors', errors: { [F.at]: 'Pick a slot, or a deploy date and time.' } });
+    }
+    const res = await scheduleRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, at: picked });
+    if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: { [F.at]: res.message.slice(0, 2000) } });
+    if (res.kind === 'denied') return ack({ response_action: 'errors', errors: { [F.at]: scheduleDenialText(res.release, res.why) } });
+    return ack();
+  });
+
+  app.action<BlockAction<StaticSelectAction>>(ACTIONS.snooze, async ({ ack, body }) => {
+    await ack();
+    const parsed = snoozeValueSchema.safeParse(body.actions[0]?.selected_option?.value ?? '');
+    if (!parsed.success) return;
+    const until = await snoozeReminder(deps, { ...parsed.data, userId: body.user.id });
+    if (body.response_url) {
+      await deps.slack.respond(body.response_url, { text: `:zzz: Snoozed until ${formatSlot(until, deps.policy.timezone)}.` });
+    }
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * Operations pick a deploy slot: inside the environment's windows, outside every freeze (unless a break-glass
+ * override is active), not colliding with another deploy of the same service and environment. Picking the slot
+ * counts as the scheduler's operations approval; high-risk releases still need every required approval.
+ */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { getRelease, insertApproval, updateRelease } from '../db/release.repo';
+import type { SlotProblem } from '../domain/calendar';
+import { checkSlot, formatSlot, nextSlots } from '../domain/calendar';
+import { stageProgress } from '../domain/workflow';
+import type { Role } from '../domain/types';
+import { mention, mentions, relId, slackDate } from '../slack/format';
+import type { Deps } from './deps';
+import { NotFoundError } from './errors';
+import { factsOf } from './facts';
+import { membersFor, rolesOf, rulesFor } from './roles';
+import { slotContext } from './slots';
+
+export const SCHEDULER_ROLES: readonly Role[] = ['operations', 'release_manager'];
+
+export type ScheduleDenial = 'not_in_role' | 'self' | 'not_ready';
+
+export type ScheduleResult =
+  | { kind: 'scheduled'; release: Release; rescheduled: boolean }
+  | { kind: 'invalid'; problem: SlotProblem | { kind: 'needs_approvals'; missing: string }; next: number | null; message: string }
+  | { kind: 'denied'; release: Release; why: ScheduleDenial };
+
+/** May `actor` schedule now? */
+export async function checkScheduler(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; why: ScheduleDenial | null }> {
+  const release = getRelease(deps.db, releaseId);
+  if (!release) throw new NotFoundError(`REL-${releaseId}`);
+  const roles = await rolesOf(deps, release.service, actor);
+  if (release.state !== 'scheduling' && release.state !== 'scheduled') return { release, why: 'not_ready' };
+  if (actor === release.requestedBy) return { release, why: 'self' };
+  if (!roles.some((r) => SCHEDULER_ROLES.includes(r))) return { release, why: 'not_in_role' };
+  return { release, why: null };
+}
+
+export function suggestSlots(deps: Deps, release: Release, count = 8): number[] {
+  const now = deps.now();
+  const ctx = slotContext(deps.db, deps.policy, release, now);
+  return nextSlots({ ...ctx, from: now, count });
+}
+
+export function explainProblem(problem: SlotProblem, zone: string, next: number | null): string {
+  const nextText = next !== null ? ` The next allowed slot is ${formatSlot(next, zone)}.` : ' There is no free slot in the next 90 days.';
+  switch (problem.kind) {
+    case 'past':
+      return `That time is in the past.${nextText}`;
+    case 'not_on_slot':
+      return `Deploy slots start on the hour or half hour.${nextText}`;
+    case 'outside_window':
+      return `That time is outside the deploy windows.${nextText}`;
+    case 'frozen':
+      return `That time is inside a freeze (${problem.freeze.reason}).${nextText}`;
+    case 'busy':
+      return `That slot collides with ${problem.conflict}.${nextText}`;
+  }
+}
+
+export async function scheduleRelease(deps: Deps, input: { releaseId: number; actor: string; at: number }): Promise<ScheduleResult> {
+  const check = await checkScheduler(deps, input.releaseId, input.actor);
+  if (check.why) return { kind: 'denied', release: check.release, why: check.why };
+  const roles = await rolesOf(deps, check.release.service, input.actor);
+  const now = deps.now();
+  const zone = deps.policy.timezone;
+
+  const result = inTransaction(deps.db, (tx): ScheduleResult => {
+    const release = getRelease(tx, input.releaseId);
+    if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    if (release.state !== 'scheduling' && release.state !== 'scheduled') return { kind: 'denied', release, why: 'not_ready' };
+    const ctx = slotContext(tx, deps.policy, release, now);
+    const slot = checkSlot({ ...ctx, at: input.at, now });
+    if (!slot.ok) return { kind: 'invalid', problem: slot.problem, next: slot.next, message: explainProblem(slot.problem, zone, slot.next) };
+
+    const facts = factsOf(tx, release);
+    const rules = rulesFor(deps.policy, release.service);
+    // The scheduler's pick counts as their operations approval.
+    const alreadyApproved = facts.approvals.some((a) => a.stage === 'scheduling' && a.userId === input.actor);
+    const progress = stageProgress('scheduling', release.risk, facts.approvals, rules.highRisk)[0];
+    const opsMissing = progress?.missing ?? 0;
+    const countsAsApproval = !alreadyApproved && roles.includes('operations') && opsMissing > 0;
+    const stillMissing = opsMissing - (countsAsApproval ? 1 : 0);
+    if (stillMissing > 0) {
+      const who = membersFor({ db: tx, policy: deps.policy }, release.service).operations.filter((m) => m !== release.requestedBy && m !== input.actor);
+      const message = `This ${release.risk}-risk release needs ${progress?.required ?? 1} operations approvals before it is scheduled; ${stillMissing} more from ${mentions(who)}. They can press Approve on the card.`;
+      return { kind: 'invalid', problem: { kind: 'needs_approvals', missing: message }, next: null, message };
+    }
+    if (countsAsApproval) {
+      insertApproval(tx, { releaseId: release.id, stage: 'scheduling', role: 'operations', userId: input.actor, contentRev: release.contentRev, at: now });
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.granted', details: { stage: 'scheduling', role: 'operations', via: 'schedule' } });
+    }
+    const rescheduled = release.state === 'scheduled';
+    const updated = updateRelease(tx, release.id, {
+      state: 'scheduled',
+      stateChangedAt: now,
+      updatedAt: now,
+      scheduledAt: input.at,
+      scheduledBy: input.actor,
+    });
+    appendAudit(tx, {
+      at: now,
+      releaseId: release.id,
+      actor: input.actor,
+      action: rescheduled ? 'release.rescheduled' : 'release.scheduled',
+      details: { at: new Date(input.at).toISOString(), previous: release.scheduledAt ? new Date(release.scheduledAt).toISOString() : null, override: ctx.overridden },
+    });
+    return { kind: 'scheduled', release: updated, rescheduled };
+  });
+
+  if (result.kind === 'scheduled') {
+    const r = result.release;
+    void deps.cards.refresh(r.id);
+    void deps.cards.thread(
+      r.id,
+      `:calendar: ${mention(input.actor)} ${result.rescheduled ? 'moved' : 'scheduled'} the deploy to ${slackDate(input.at, '{date_long_pretty} {time}')} (${formatSlot(input.at, zone)}).`,
+    );
+    await deps.timers.syncRelease(r.id);
+  }
+  return result;
+}
+
+export function scheduleDenialText(release: Release, why: ScheduleDenial): string {
+  switch (why) {
+    case 'not_ready':
+      return `${relId(release.id)} is not ready to schedule: it is ${release.state.replace('_', ' ')}. It needs every approval and readiness criterion first (\`/release why ${relId(release.id)}\`).`;
+    case 'self':
+      return `You requested ${relId(release.id)}; someone in operations schedules it.`;
+    case 'not_in_role':
+      return `Only operations or a release manager can schedule ${relId(release.id)}.`;
+  }
+}

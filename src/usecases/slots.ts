@@ -1,0 +1,61 @@
+/** The scheduling facts around a release: its windows, the freezes that apply, what is already booked. */
+import type { Freeze } from '../config';
+import type { DbOrTx } from '../db/client';
+import type { Release } from '../db/release.repo';
+import { activeOverride, currentSlackFreezes, scheduledBetween } from '../db/schedule.repo';
+import type { Interval } from '../domain/calendar';
+import { SLOT_MINUTES, windowOccurrenceAt } from '../domain/calendar';
+import { relId } from '../slack/format';
+import type { WorkflowPolicy } from './deps';
+
+const SLOT_MS = SLOT_MINUTES * 60_000;
+
+/** The policy's freezes and the ones declared in Slack, as one list. */
+export function effectiveFreezes(db: DbOrTx, policy: WorkflowPolicy, now: number): Freeze[] {
+  const fromSlack: Freeze[] = currentSlackFreezes(db, now).map((f) => ({
+    start: f.start,
+    end: f.end,
+    reason: f.reason,
+    services: f.services ?? null,
+    startText: new Date(f.start).toISOString(),
+    endText: new Date(f.end).toISOString(),
+  }));
+  return [...policy.freezes.filter((f) => f.end > now), ...fromSlack].sort((a, b) => a.start - b.start);
+}
+
+export interface SlotContext {
+  spec: WorkflowPolicy['windows'][keyof WorkflowPolicy['windows']];
+  zone: string;
+  freezes: Freeze[];
+  service: string;
+  isBusy: (at: number) => string | null;
+  overridden: boolean;
+}
+
+/**
+ * Everything `checkSlot`/`nextSlots` need for `release`. A slot is busy when another release of the same service
+ * and environment is booked within a slot's length of it (the deploy lock), or when the window occurrence already
+ * holds `scheduling.max_concurrent_per_window` deploys. An active break-glass override lifts the freezes.
+ */
+export function slotContext(db: DbOrTx, policy: WorkflowPolicy, release: Release, now: number): SlotContext {
+  const spec = policy.windows[release.environment];
+  const zone = policy.timezone;
+  const overridden = activeOverride(db, release.id, now) !== undefined;
+  const freezes = overridden ? [] : effectiveFreezes(db, policy, now);
+  const max = policy.scheduling.maxConcurrentPerWindow;
+  const windowCache = new Map<number, Interval | null>();
+  const isBusy = (at: number): string | null => {
+    const same = scheduledBetween(db, at - SLOT_MS + 1, at + SLOT_MS, { service: release.service, environment: release.environment, excludeId: release.id });
+    if (same[0]) return `${relId(same[0].id)} (${release.service} in ${release.environment})`;
+    if (max !== null) {
+      if (!windowCache.has(at)) windowCache.set(at, windowOccurrenceAt(spec, zone, at));
+      const occ = windowCache.get(at);
+      if (occ) {
+        const inWindow = scheduledBetween(db, occ.start, occ.end, { excludeId: release.id });
+        if (inWindow.length >= max) return `the window's limit of ${max} deploys (${inWindow.map((r) => relId(r.id)).join(', ')})`;
+      }
+    }
+    return null;
+  };
+  return { spec, zone, freezes, service: release.service, isBusy, overridden };
+}

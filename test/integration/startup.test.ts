@@ -1,0 +1,420 @@
+/**
+ * Start-up as an operator sees it: the real entry point (`tsx src/main.ts`, what `npm start` runs) in a child
+ * process with a controlled environment and a temporary working directory.
+ *
+ * - Bad configuration exits non-zero and prints one line per problem, naming the variable or policy key.
+ * - A good configuration (fake Slack, a temporary SQLite file, the real Redis) answers /healthz and /readyz,
+ *   exits 0 on SIGTERM, logs JSON only, and never prints its secrets.
+ *
+ * Every child is bounded: it is killed (with its whole process group) when it outlives its timeout.
+ * Waits are on real signals — output lines, process exit, HTTP answers — never on fixed sleeps.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeSlack } from '../../src/fake-slack';
+import { startFakeSlack } from '../../src/fake-slack';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const MAIN = join(ROOT, 'src', 'main.ts');
+const EXAMPLE_POLICY = join(ROOT, 'greenlight.example.yml');
+
+const BOT_TOKEN = 'xoxb-9999-8888-startuptestbottoken';
+const SIGNING_SECRET = 'startup-signing-secret-0123456789abcdef';
+const APP_API_TOKEN = 'startup-api-token-0123456789abcdef';
+const WEBHOOK_SECRET = `whsec_${Buffer.from('startup-webhook-secret-bytes-0123').toString('base64')}`;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Only what a process needs to run; nothing of the test runner's environment (no SLACK_*, no NODE_OPTIONS). */
+const BASE_ENV: Record<string, string> = Object.fromEntries(
+  (['PATH', 'HOME', 'TMPDIR', 'LANG'] as const).flatMap((name) => {
+    const value = process.env[name];
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<Exit>;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `match`; rejects if the process exits or `timeoutMs` passes first. */
+  waitForLine(match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** SIGKILL the child's whole process group (tsx runs Node as a grandchild). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+function startMain(opts: { env: Record<string, string>; cwd: string; timeoutMs: number }): Running {
+  const child = spawn(TSX, [MAIN], {
+    cwd: opts.cwd,
+    env: { ...BASE_ENV, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so a timeout can kill tsx and the Node process under it
+  });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  const lineWaiters = new Set<() => void>();
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const wake of lineWaiters) wake();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child);
+  }, opts.timeoutMs);
+  const exited = new Promise<Exit>((resolveExit, rejectExit) => {
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      running.delete(child);
+      rejectExit(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child);
+      for (const wake of lineWaiters) wake();
+      resolveExit({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+
+  const completeLines = () => stdout.split('\n').slice(0, -1);
+  return {
+    child,
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    waitForLine: (match, timeoutMs, what) =>
+      new Promise<string>((resolveLine, rejectLine) => {
+        let done = false;
+        const finish = (fn: () => void) => {
+          if (done) return;
+          done = true;
+          clearTimeout(deadline);
+          lineWaiters.delete(check);
+          fn();
+        };
+        const check = () => {
+          const line = completeLines().find(match);
+          if (line !== undefined) finish(() => resolveLine(line));
+          else if (child.exitCode !== null || child.signalCode !== null) {
+            finish(() => rejectLine(new Error(`exited before ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`)));
+          }
+        };
+        const deadline = setTimeout(
+          () => finish(() => rejectLine(new Error(`no ${what} within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`))),
+          timeoutMs,
+        );
+        lineWaiters.add(check);
+        check();
+      }),
+  };
+}
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'greenlight-startup-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Runs main.ts to completion (bounded) with `env` in a fresh directory holding `files`. */
+async function runToExit(env: Record<string, string>, files: Record<string, string> = {}): Promise<Exit & { lines: string[] }> {
+  const cwd = tempDir();
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
+  const exit = await startMain({ env, cwd, timeoutMs: 20_000 }).exited;
+  return { ...exit, lines: exit.stderr.split('\n').filter((line) => line.trim() !== '') };
+}
+
+/** A port nobody listens on right now: bind port 0, read it, release it. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(0, '127.0.0.1', () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  return port;
+}
+
+// Not afterEach: the bad-configuration tests run concurrently, and each child is bounded by its own timeout.
+afterAll(() => {
+  for (const child of running) killGroup(child);
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const SLACK_OK = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET } as const;
+
+interface BadCase {
+  name: string;
+  env: Record<string, string>;
+  files?: Record<string, string>;
+  /** One pattern per expected line, in any order; each must match exactly one line, and nothing else is printed. */
+  lines: RegExp[];
+}
+
+const BAD_CASES: BadCase[] = [
+  {
+    name: 'a bot token that is not xoxb-',
+    env: { ...SLACK_OK, SLACK_BOT_TOKEN: 'xoxp-user-token-0000' },
+    lines: [/^SLACK_BOT_TOKEN: expected a bot token starting with xoxb-$/],
+  },
+  {
+    name: 'a bot token without a signing secret',
+    env: { SLACK_BOT_TOKEN: BOT_TOKEN },
+    lines: [/^SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set/],
+  },
+  {
+    name: 'an app token that is not xapp-',
+    env: { ...SLACK_OK, SLACK_APP_TOKEN: 'xoxb-not-an-app-token' },
+    lines: [/^SLACK_APP_TOKEN: expected an app-level token starting with xapp-$/],
+  },
+  {
+    name: 'PORT=abc',
+    env: { ...SLACK_OK, PORT: 'abc' },
+    lines: [/^PORT: expected a whole number from 0 to 65535$/],
+  },
+  {
+    name: 'a postgres DATABASE_URL',
+    env: { ...SLACK_OK, DATABASE_URL: 'postgres://greenlight:pw@db.example:5432/greenlight' },
+    lines: [/^DATABASE_URL: postgres is not supported yet/],
+  },
+  {
+    name: 'REDIS_URL=http://x',
+    env: { ...SLACK_OK, REDIS_URL: 'http://x' },
+    lines: [/^REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL$/],
+  },
+  {
+    name: 'a short GREENLIGHT_API_TOKEN',
+    env: { ...SLACK_OK, GREENLIGHT_API_TOKEN: 'short' },
+    lines: [/^GREENLIGHT_API_TOKEN: must be at least 16 characters$/],
+  },
+  {
+    name: 'a GREENLIGHT_WEBHOOK_SECRET that is not whsec_',
+    env: { ...SLACK_OK, GREENLIGHT_WEBHOOK_SECRET: 'plain-secret-value' },
+    lines: [/^GREENLIGHT_WEBHOOK_SECRET: expected whsec_ followed by base64/],
+  },
+  {
+    name: 'LOG_LEVEL=loud',
+    env: { ...SLACK_OK, LOG_LEVEL: 'loud' },
+    lines: [/^LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent$/],
+  },
+  {
+    name: 'GREENLIGHT_POLICY pointing at a missing file',
+    env: { ...SLACK_OK, GREENLIGHT_POLICY: 'policies/missing.yml' },
+    lines: [/^GREENLIGHT_POLICY: file not found: policies\/missing\.yml/],
+  },
+  {
+    name: 'a policy with a bad channel id',
+    env: { ...SLACK_OK, GREENLIGHT_POLICY: 'policy.yml' },
+    files: { 'policy.yml': 'services:\n  payments-api:\n    channel: payments\n' },
+    lines: [/^services\.payments-api\.channel: expected a channel id like C0123$/],
+  },
+  {
+    name: 'a policy with several bad keys',
+    env: { ...SLACK_OK, GREENLIGHT_POLICY: 'policy.yml' },
+    files: {
+      'policy.yml': [
+        'timezone: Mars/Olympus',
+        'roles: { qa: [qa-team] }',
+        'reminders: { every: soon }',
+        'windows: { production: [{ days: [tue], start: "16:00", end: "10:00" }] }',
+        'rollbak: { offer_for: 7d }',
+        '',
+      ].join('\n'),
+    },
+    lines: [
+      /^timezone: unknown time zone "Mars\/Olympus"/,
+      /^roles\.qa\[0\]: expected a user id like U0123 or a user group id like S0123$/,
+      /^reminders\.every: expected a duration like/,
+      /^windows\.production\[0\]\.end: must be after start/,
+      /^rollbak: unknown key; did you mean rollback\?$/,
+    ],
+  },
+  {
+    name: 'a policy with a YAML syntax error',
+    env: { ...SLACK_OK, GREENLIGHT_POLICY: 'broken.yml' },
+    files: { 'broken.yml': 'services:\n\tpayments-api: {}\n' },
+    lines: [/^broken\.yml: line 2: Tabs are not allowed as indentation$/],
+  },
+  {
+    name: 'a broken ./greenlight.yml picked up without GREENLIGHT_POLICY',
+    env: { ...SLACK_OK },
+    files: { 'greenlight.yml': 'channels: { releases: releases }\n' },
+    lines: [/^channels\.releases: expected a channel id like C0123$/],
+  },
+  {
+    name: 'several problems at once',
+    env: {
+      SLACK_BOT_TOKEN: 'not-a-token',
+      PORT: '70000',
+      DATABASE_URL: 'postgresql://localhost/greenlight',
+      REDIS_URL: 'http://x',
+      GREENLIGHT_API_TOKEN: 'tiny',
+      GREENLIGHT_WEBHOOK_SECRET: 'secret',
+      GREENLIGHT_POLICY: 'policy.yml',
+    },
+    files: { 'policy.yml': 'services:\n  payments-api:\n    channel: "#payments"\n' },
+    lines: [
+      /^SLACK_BOT_TOKEN: /,
+      /^SLACK_SIGNING_SECRET: required/,
+      /^PORT: /,
+      /^DATABASE_URL: postgres is not supported yet/,
+      /^REDIS_URL: /,
+      /^GREENLIGHT_API_TOKEN: /,
+      /^GREENLIGHT_WEBHOOK_SECRET: /,
+      /^services\.payments-api\.channel: expected a channel id like C0123$/,
+    ],
+  },
+];
+
+describe.concurrent('start-up with a bad configuration', () => {
+  it.each(BAD_CASES)('$name: exits non-zero with one line per problem', async ({ env, files, lines: expected }) => {
+    const exit = await runToExit(env, files);
+    expect(exit.timedOut, 'start-up should stop on its own').toBe(false);
+    expect(exit.code).not.toBe(0);
+    expect(exit.code).not.toBeNull();
+    expect(exit.stdout).toBe('');
+    expect(exit.lines, exit.stderr).toHaveLength(expected.length);
+    for (const pattern of expected) {
+      expect(
+        exit.lines.filter((line) => pattern.test(line)),
+        `exactly one line should match ${String(pattern)}:\n${exit.stderr}`,
+      ).toHaveLength(1);
+    }
+    // Problems are reported, not thrown: no stack traces, and no secret values repeated back.
+    expect(exit.stderr).not.toMatch(/^\s+at /m);
+    for (const secret of Object.values(env)) {
+      if (secret.length >= 16 && !secret.includes('/')) expect(exit.stderr).not.toContain(secret);
+    }
+  });
+
+  it('without SLACK_BOT_TOKEN: exits non-zero with one line saying what to set', async () => {
+    const exit = await runToExit({});
+    expect(exit.timedOut).toBe(false);
+    expect(exit.code).toBe(1);
+    expect(exit.lines).toHaveLength(1);
+    expect(exit.lines[0]).toMatch(/^SLACK_BOT_TOKEN: not set\. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET/);
+  });
+});
+
+describe('start-up with a good configuration', () => {
+  let fake: FakeSlack;
+
+  beforeAll(async () => {
+    fake = await startFakeSlack({ botToken: BOT_TOKEN });
+  });
+
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it('answers /healthz and /readyz, exits 0 on SIGTERM, logs JSON and never its secrets', async () => {
+    const cwd = tempDir();
+    // The example policy from the repository must itself be a valid configuration.
+    copyFileSync(EXAMPLE_POLICY, join(cwd, 'policy.yml'));
+    const port = await freePort();
+    const app = startMain({
+      cwd,
+      timeoutMs: 25_000,
+      env: {
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: fake.url,
+        PORT: String(port),
+        DATABASE_URL: `file:${join(cwd, 'data', 'greenlight.db')}`,
+        REDIS_URL,
+        GREENLIGHT_POLICY: 'policy.yml',
+        GREENLIGHT_API_TOKEN: APP_API_TOKEN,
+        GREENLIGHT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        LOG_LEVEL: 'debug',
+      },
+    });
+
+    const listening = await app.waitForLine((line) => line.includes('Greenlight is listening'), 15_000, '"Greenlight is listening" log line');
+    expect(JSON.parse(listening)).toMatchObject({ port, mode: 'http' });
+    // It checked its token against the (fake) Slack named by SLACK_API_URL.
+    expect(fake.callsTo('auth.test').length).toBeGreaterThan(0);
+
+    const base = `http://127.0.0.1:${port}`;
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+
+    // Redis may still be finishing its handshake: ask again (bounded) until the answer is final.
+    let ready = await fetch(`${base}/readyz`);
+    for (let attempt = 0; ready.status !== 200 && attempt < 20; attempt += 1) {
+      await ready.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 100));
+      ready = await fetch(`${base}/readyz`);
+    }
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { sqlite: 'ok', redis: 'ok' } });
+
+    // A forged Slack request (wrong signature) is refused, and whatever is logged about it stays secret-free.
+    const forged = await fetch(`${base}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-slack-signature': 'v0=0000000000000000000000000000000000000000000000000000000000000000',
+      },
+      body: JSON.stringify({ type: 'url_verification', challenge: 'x' }),
+    });
+    expect(forged.status).toBe(401);
+    await forged.arrayBuffer();
+
+    // The API is on and answers problem+json without a token.
+    const unauthorised = await fetch(`${base}/api/v1/releases/REL-1`);
+    expect(unauthorised.status).toBe(401);
+    expect(unauthorised.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    await unauthorised.arrayBuffer();
+
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.timedOut).toBe(false);
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+
+    const lines = exit.stdout.split('\n').filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) {
+      expect(() => JSON.parse(line) as unknown, `not a JSON log line: ${line}`).not.toThrow();
+    }
+    expect(lines.some((line) => (JSON.parse(line) as { msg?: string }).msg === 'shutting down')).toBe(true);
+    for (const output of [exit.stdout, exit.stderr]) {
+      expect(output).not.toContain(BOT_TOKEN);
+      expect(output).not.toContain(SIGNING_SECRET);
+      expect(output).not.toContain(APP_API_TOKEN);
+      expect(output).not.toContain(WEBHOOK_SECRET);
+    }
+  });
+});
