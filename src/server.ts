@@ -13,7 +13,7 @@ import { sendProblem } from './http/problem';
 import type { Logger } from './logger';
 import { createLogger } from './logger';
 import type { PaceOptions } from './notifier/notifier';
-import { Notifier } from './notifier/notifier';
+import { Notifier, SlackCallError } from './notifier/notifier';
 import { Timers } from './queue/timers';
 import { createSlackApp } from './slack/app';
 import { processTimer } from './usecases/timer-jobs';
@@ -29,6 +29,8 @@ export interface StartOptions {
   host?: string;
   /** BullMQ key prefix (tests use their own) and how often to check Redis still holds the timers. */
   timers?: { prefix?: string; reconcileEveryMs?: number; runWorker?: boolean };
+  /** Only the timer worker: no HTTP server, no Slack listeners (`npm run worker`). */
+  workerOnly?: boolean;
 }
 
 export interface Greenlight {
@@ -98,15 +100,18 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   http.use((req, res) => sendProblem(res, { status: 404, detail: `No route ${req.method} ${req.path}.` }));
 
   await assertRedisAnswers(redis, env.redisUrl, logger);
-  await surface.start();
+  await assertSlackAnswers(slack, env);
+  if (!opts.workerOnly) await surface.start();
   await timers.start();
   const server = createServer(http);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(env.port, opts.host ?? '0.0.0.0', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ port, mode: env.mode }, 'Greenlight is listening');
+  if (!opts.workerOnly) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(env.port, opts.host ?? '0.0.0.0', () => resolve());
+    });
+  }
+  const port = opts.workerOnly ? 0 : (server.address() as AddressInfo).port;
+  logger.info({ port, mode: env.mode, workerOnly: opts.workerOnly ?? false }, opts.workerOnly ? 'Greenlight worker is running' : 'Greenlight is listening');
 
   let stopped = false;
   return {
@@ -120,11 +125,13 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await surface.stop();
+      if (server.listening) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      }
+      if (!opts.workerOnly) await surface.stop();
       await timers.close();
       await cards.idle();
       redis.disconnect();
@@ -152,5 +159,18 @@ async function assertRedisAnswers(redis: Redis, url: string, logger: Logger): Pr
     }
   } catch {
     /* CONFIG may be disabled on managed Redis */
+  }
+}
+
+/** Start-up check: the bot token works against the Slack Web API (one clear line when it does not). */
+async function assertSlackAnswers(slack: Notifier, env: Env): Promise<void> {
+  try {
+    await slack.authTest();
+  } catch (err) {
+    const code = err instanceof SlackCallError ? err.slackError : (err as Error).message;
+    if (['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired'].includes(code)) {
+      throw new Error(`SLACK_BOT_TOKEN: Slack refused the token (${code})`, { cause: err });
+    }
+    throw new Error(`SLACK_API_URL: Slack did not answer auth.test at ${env.slackApiUrl} (${code})`, { cause: err });
   }
 }

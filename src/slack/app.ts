@@ -31,7 +31,8 @@ export function deliveryKey(body: Record<string, unknown>): string {
 export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }): SlackSurface {
   const { env, deps } = opts;
   const logger = boltLogger(deps.logger);
-  const clientOptions = { slackApiUrl: env.slackApiUrl };
+  // Bolt's own client only verifies the token at start; the notifier makes every other call.
+  const clientOptions = { slackApiUrl: env.slackApiUrl, retryConfig: { retries: 2, maxTimeout: 2_000 } };
   let app: BoltApp;
   if (env.mode === 'socket') {
     app = new App({

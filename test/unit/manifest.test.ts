@@ -11,7 +11,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 
-const FIXTURES = new URL('../../../shared/slack-fixtures/', import.meta.url);
+// A copy of ../shared/slack-fixtures (see its SOURCES.md), so a clone tests on its own.
+const FIXTURES = new URL('../fixtures/slack/', import.meta.url);
 const MANIFEST_URL = new URL('../../manifest.yml', import.meta.url);
 const NOTIFIER_URL = new URL('../../src/notifier/notifier.ts', import.meta.url);
 

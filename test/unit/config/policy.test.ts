@@ -67,7 +67,7 @@ describe('the DESIGN example policy', () => {
       firstAfter: 4 * HOUR,
       every: 4 * HOUR,
       escalateAfter: 24 * HOUR,
-      businessHours: { start: 9 * 60, end: 18 * 60 },
+      businessHours: { start: 9 * 60, end: 18 * 60, days: [1, 2, 3, 4, 5] },
     });
     expect(policy.announcements).toEqual({ before: [24 * HOUR, HOUR], atStart: true, onDone: true });
     expect(policy.monitoring).toEqual({ duration: 60 * 60_000, checkEvery: 60_000 });
@@ -109,7 +109,7 @@ describe('defaults', () => {
       workflow: { stages: ['review', 'qa', 'signoff', 'scheduling'], highRisk: {} },
       scheduling: { maxConcurrentPerWindow: null },
       rollback: { offerFor: 7 * DAY, drillAfter: 90 * DAY },
-      reminders: { firstAfter: 4 * HOUR, every: 4 * HOUR, escalateAfter: 24 * HOUR, businessHours: { start: 540, end: 1080 } },
+      reminders: { firstAfter: 4 * HOUR, every: 4 * HOUR, escalateAfter: 24 * HOUR, businessHours: { start: 540, end: 1080, days: [1, 2, 3, 4, 5] } },
       announcements: { before: [24 * HOUR, HOUR], atStart: true, onDone: true },
       monitoring: { duration: HOUR, checkEvery: 60_000 },
       review: { promptAfter: 24 * HOUR },
@@ -380,5 +380,15 @@ describe('helpers', () => {
 
   it('parsePolicyValue accepts an already-parsed object', () => {
     expect(parsePolicyValue({ admins: ['W0ADMIN'] })).toMatchObject({ ok: true, policy: { admins: ['W0ADMIN'] } });
+  });
+});
+
+describe('reminders.business_days', () => {
+  it('maps day names to luxon weekdays and rejects unknown days', () => {
+    const ok = parsePolicyText('reminders: { business_days: [sat, sun] }');
+    expect(ok.ok && ok.policy.reminders.businessHours.days).toEqual([6, 7]);
+    const bad = parsePolicyText('reminders: { business_days: [funday] }');
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.errors[0]).toMatch(/^reminders\.business_days\[0\]: /);
   });
 });
