@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Logger as SlackLogger } from '@slack/logger';
 import { LogLevel } from '@slack/logger';
+import { currentLogContext } from './log-context';
 
 export type { Logger };
 
@@ -30,6 +31,8 @@ export function createLogger(opts: { level?: string; secrets?: (string | null | 
       level: opts.level ?? 'info',
       base: { app: 'greenlight' },
       redact: { paths: REDACT, censor: '[redacted]' },
+      // req_id (and the release, when known) of the HTTP request being handled: see src/log-context.ts.
+      mixin: () => ({ ...currentLogContext() }),
       hooks: {
         // Belt and braces: a secret that slips into a message string is masked too.
         logMethod(args, method) {

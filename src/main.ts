@@ -11,10 +11,9 @@ async function main(): Promise<void> {
   }
   const { env, policy } = loaded.config;
   if (env.mode === 'sandbox') {
-    process.stderr.write(
-      'SLACK_BOT_TOKEN: not set. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for Socket Mode) to run Greenlight; the local sandbox is not part of this version yet.\n',
-    );
-    process.exitCode = 1;
+    // No Slack workspace: run the real bot against the in-process fake Slack, with a browser UI.
+    const { runSandbox } = await import('./sandbox/main');
+    await runSandbox(loaded.config, process.env);
     return;
   }
   const app = await startGreenlight({ env, policy });
@@ -23,6 +22,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.deps.logger.info({ signal }, 'shutting down');
+    // stop() finishes in-flight requests, listeners, jobs and card updates, each bounded; this is the last resort.
+    setTimeout(() => {
+      app.deps.logger.error('shutdown took longer than 45 s; exiting');
+      process.exit(1);
+    }, 45_000).unref();
     app
       .stop()
       .then(() => process.exit(0))

@@ -9,6 +9,12 @@ import { openDatabase } from './db/client';
 import type { DatabaseHandle } from './db/client';
 import { apiRouter } from './http/api';
 import { healthRouter } from './http/health';
+import { Metrics } from './http/metrics';
+import { openApiHandler } from './http/openapi';
+import { requestLogging } from './http/request-log';
+import { assertMigrationsApplied } from './db/migrations-check';
+import { MIGRATIONS_DIR } from './db/client';
+import { InFlight } from './inflight';
 import { sendProblem } from './http/problem';
 import type { Logger } from './logger';
 import { createLogger } from './logger';
@@ -19,7 +25,9 @@ import { createSlackApp } from './slack/app';
 import { processTimer } from './usecases/timer-jobs';
 import { deriveAllTimers, deriveReleaseTimers } from './usecases/timers';
 import { CardPublisher } from './usecases/card';
+import { deploymentsPort } from './usecases/deploy';
 import type { Deps } from './usecases/deps';
+import { HomePublisher } from './usecases/home';
 
 export interface StartOptions {
   logger?: Logger;
@@ -31,6 +39,8 @@ export interface StartOptions {
   timers?: { prefix?: string; reconcileEveryMs?: number; runWorker?: boolean };
   /** Only the timer worker: no HTTP server, no Slack listeners (`npm run worker`). */
   workerOnly?: boolean;
+  /** Mounts extra routes on the HTTP app before the 404 handler (the local sandbox UI uses it). */
+  mount?: (http: express.Express, deps: Deps) => void;
 }
 
 export interface Greenlight {
@@ -41,6 +51,7 @@ export interface Greenlight {
   redis: Redis;
   timers: Timers;
   server: Server;
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -50,6 +61,13 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     opts.logger ??
     createLogger({ level: env.logLevel, secrets: [env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.apiToken, env.webhookSecret] });
   const database = openDatabase(env.databasePath);
+  try {
+    assertMigrationsApplied(database.sqlite, MIGRATIONS_DIR);
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+  const metrics = new Metrics({ now: opts.now ?? Date.now });
   const now = opts.now ?? Date.now;
 
   const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
@@ -67,9 +85,11 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     slackApiUrl: env.slackApiUrl,
     logger: logger.child({ component: 'notifier' }),
     now,
+    onCall: metrics.slackCall,
+    onRateLimited: metrics.rateLimited,
     ...(opts.pace ? { pace: opts.pace } : {}),
   });
-  const cards = new CardPublisher({ db: database.db, policy, slack, logger });
+  const cards = new CardPublisher({ db: database.db, policy, slack, logger, now });
   const hours = policy.reminders.businessHours;
   const timers: Timers = new Timers({
     redisUrl: env.redisUrl,
@@ -77,6 +97,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     logger: logger.child({ component: 'timers' }),
     now,
     runWorker: opts.timers?.runWorker ?? true,
+    onFailed: metrics.jobFailed,
     ...(opts.timers?.reconcileEveryMs ? { reconcileEveryMs: opts.timers.reconcileEveryMs } : {}),
     deriveAll: () => deriveAllTimers(deps),
     deriveRelease: (id) => deriveReleaseTimers(deps, id),
@@ -85,18 +106,36 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       ? { pattern: `${hours.start % 60} ${Math.floor(hours.start / 60)} * * ${hours.days.map((d) => d % 7).join(',')}`, tz: policy.timezone }
       : null,
   });
-  const deps: Deps = { db: database.db, now, policy, slack, cards, timers, logger };
+  const deps: Deps = { db: database.db, now, policy, slack, cards, timers, logger, webhookSecret: env.webhookSecret };
+  deps.deployments = deploymentsPort(deps);
+  const homes = new HomePublisher(() => deps);
+  deps.homes = homes;
+  cards.onChange((id) => homes.releaseChanged(id));
+
+  metrics.watchQueue(timers.queue);
+  metrics.countReleasesWith(() => database.sqlite.prepare('select state, count(*) as count from releases group by state').all() as { state: string; count: number }[]);
 
   const http = express();
   http.disable('x-powered-by');
+  http.use(requestLogging(logger));
+  http.get('/metrics', metrics.handler());
+  http.use('/slack/events', metrics.ackTiming());
   http.use(
     healthRouter([
       { name: 'sqlite', check: async () => database.sqlite.prepare('select 1 as ok').get() !== undefined },
       { name: 'redis', check: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG' },
     ]),
   );
+  // The API description needs no token (it holds no data): src/http/openapi.ts.
+  http.get('/api/v1/openapi.json', openApiHandler());
   http.use('/api/v1', apiRouter(deps, env.apiToken));
   const surface = createSlackApp({ env, deps, http });
+  // Listeners keep working after their ack (an approval being recorded, its card update queued): shutdown waits.
+  const inflight = new InFlight();
+  surface.app.use(async ({ next }) => {
+    await inflight.track(next());
+  });
+  opts.mount?.(http, deps);
   http.use((req, res) => sendProblem(res, { status: 404, detail: `No route ${req.method} ${req.path}.` }));
 
   await assertRedisAnswers(redis, env.redisUrl, logger);
@@ -122,22 +161,39 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     redis,
     timers,
     server,
+    metrics,
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      if (server.listening) {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-      }
+      // 1. Take no new requests; those being handled finish (keep-alive sockets close once idle).
       if (!opts.workerOnly) await surface.stop();
+      if (server.listening) await closeServer(server, 10_000);
+      // 2. Slack listeners still working after their ack, 3. timer jobs running now (worker.close waits for them),
+      // 4. the card updates and thread posts all of those queued, and only then 5. Redis and the database.
+      if (!(await inflight.idle(15_000))) logger.warn('shutdown: Slack listeners still running after 15 s; stopping anyway');
       await timers.close();
       await cards.idle();
+      homes.close();
+      await homes.idle();
       redis.disconnect();
       database.close();
+      logger.info('stopped');
     },
   };
+}
+
+/** Stops listening and resolves once in-flight requests have answered; after `graceMs` it drops what is left. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }
 
 /** Start-up check: Redis answers, and warns when it may evict keys (timers would vanish; they are re-derived, but late). */

@@ -37,6 +37,9 @@ export const releases = sqliteTable(
     index('releases_state_idx').on(t.state, t.createdAt),
     index('releases_requested_by_idx').on(t.requestedBy, t.createdAt),
     index('releases_service_env_idx').on(t.service, t.environment, t.state),
+    // App Home and stats: oldest-first per state, upcoming deploys, releases that shipped or failed in a period.
+    index('releases_state_changed_idx').on(t.state, t.stateChangedAt),
+    index('releases_state_scheduled_idx').on(t.state, t.scheduledAt),
   ],
 );
 
@@ -105,7 +108,12 @@ export const auditEvents = sqliteTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_release_idx').on(t.releaseId, t.id), index('audit_at_idx').on(t.at)],
+  (t) => [
+    index('audit_release_idx').on(t.releaseId, t.id),
+    index('audit_at_idx').on(t.at),
+    // Stats read one kind of event over a period (deploys, approvals).
+    index('audit_action_at_idx').on(t.action, t.at),
+  ],
 );
 
 /** Slack deliveries already handled (event ids, exact request replays). */
@@ -177,4 +185,102 @@ export const reminders = sqliteTable(
     snoozedUntil: integer('snoozed_until'),
   },
   (t) => [primaryKey({ columns: [t.releaseId, t.stageOpenedAt, t.userId] })],
+);
+
+/** One row per release that reached the deploy: when it started, ended, was watched and (maybe) rolled back. */
+export const deploys = sqliteTable(
+  'deploys',
+  {
+    releaseId: integer('release_id')
+      .primaryKey()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    startedAt: integer('started_at').notNull(),
+    startedBy: text('started_by').notNull(),
+    url: text('url'),
+    succeededAt: integer('succeeded_at'),
+    failedAt: integer('failed_at'),
+    monitoringUntil: integer('monitoring_until'),
+    probeFailures: integer('probe_failures').notNull().default(0),
+    probeOk: integer('probe_ok').notNull().default(0),
+    alertedAt: integer('alerted_at'),
+    checkinAt: integer('checkin_at'),
+    releasedAt: integer('released_at'),
+    /** When something went wrong (failed deploy, probe alert, "found an issue"): the start of time to restore. */
+    incidentAt: integer('incident_at'),
+    rollbackRequestedAt: integer('rollback_requested_at'),
+    rollbackBy: text('rollback_by'),
+    restoredAt: integer('restored_at'),
+  },
+  (t) => [index('deploys_service_idx').on(t.service, t.restoredAt)],
+);
+
+/** Every outgoing deploy/rollback webhook attempt. `key` ties the attempts of one delivery together. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    key: text('key').notNull(),
+    attempt: integer('attempt').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('webhook_deliveries_key_idx').on(t.releaseId, t.key)],
+);
+
+/** The post-release review of a release: its thread, and how it was closed. */
+export const reviews = sqliteTable('reviews', {
+  releaseId: integer('release_id')
+    .primaryKey()
+    .references(() => releases.id, { onDelete: 'cascade' }),
+  channel: text('channel').notNull(),
+  ts: text('ts'),
+  openedAt: integer('opened_at').notNull(),
+  participants: text('participants', { mode: 'json' }).$type<string[]>().notNull(),
+  remindedAt: integer('reminded_at'),
+  closedAt: integer('closed_at'),
+  closedBy: text('closed_by'),
+  summary: text('summary'),
+});
+
+export const reviewAnswers = sqliteTable(
+  'review_answers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    wentWell: text('went_well').notNull(),
+    improve: text('improve').notNull(),
+    incidents: text('incidents').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('review_answers_release_idx').on(t.releaseId)],
+);
+
+export const actionItems = sqliteTable(
+  'action_items',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    answerId: integer('answer_id').notNull(),
+    text: text('text').notNull(),
+    owner: text('owner').notNull(),
+    /** YYYY-MM-DD in the policy time zone. */
+    due: text('due').notNull(),
+    dueAt: integer('due_at').notNull(),
+    remindedAt: integer('reminded_at'),
+    doneAt: integer('done_at'),
+    doneBy: text('done_by'),
+  },
+  (t) => [index('action_items_open_idx').on(t.doneAt, t.dueAt)],
 );

@@ -151,6 +151,8 @@ export interface FakeSlack {
 
   waitFor<T>(predicate: () => T | undefined | null | false, opts?: WaitForOptions): Promise<T>;
   failNext(method: string, spec?: FailSpec): void;
+  /** The next `times` (default 1) calls to `method` are answered only after `ms` milliseconds (slow Slack). */
+  delayNext(method: string, ms: number, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ class FakeSlackImpl implements FakeSlack {
   baseUrl = '';
   port = 0;
   private readonly failures = new Map<string, Array<Required<Pick<FailSpec, 'times'>> & FailSpec>>();
+  private readonly delays = new Map<string, Array<{ ms: number; times: number }>>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly waiters = new Set<Waiter>();
   private readonly configuredChannels: Array<{ id: string; name?: string; is_private?: boolean }>;
@@ -333,6 +336,8 @@ class FakeSlackImpl implements FakeSlack {
       this.reply(res, method, args, 200, { ok: false, error: 'invalid_auth' });
       return;
     }
+    const delayMs = this.takeDelay(method);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const failure = this.takeFailure(method);
     if (failure) {
       if (failure.retryAfter !== undefined || failure.status === 429) {
@@ -381,6 +386,15 @@ class FakeSlackImpl implements FakeSlack {
     return head;
   }
 
+  private takeDelay(method: string): number {
+    const queue = this.delays.get(method);
+    const head = queue?.[0];
+    if (!queue || !head) return 0;
+    head.times -= 1;
+    if (head.times <= 0) queue.shift();
+    return head.ms;
+  }
+
   /** Token bucket; returns 0 when allowed, else whole seconds to wait (≥1). */
   private takeToken(channel: string, rate: ChannelRate): number {
     const now = Date.now();
@@ -404,6 +418,7 @@ class FakeSlackImpl implements FakeSlack {
   reset(): void {
     this.calls.length = 0;
     this.failures.clear();
+    this.delays.clear();
     this.buckets.clear();
     this.store.clearState();
     for (const c of this.configuredChannels) if (!this.store.channels.has(c.id)) this.store.addChannel(c);
@@ -627,6 +642,13 @@ class FakeSlackImpl implements FakeSlack {
     const queue = this.failures.get(method) ?? [];
     queue.push({ ...parsed, times: parsed.times ?? 1 });
     this.failures.set(method, queue);
+  }
+
+  delayNext(method: string, ms: number, times = 1): void {
+    if (!Number.isFinite(ms) || ms < 0 || !Number.isInteger(times) || times < 1) throw new RangeError('delayNext: ms ≥ 0 and times ≥ 1');
+    const queue = this.delays.get(method) ?? [];
+    queue.push({ ms, times });
+    this.delays.set(method, queue);
   }
 
   close(): Promise<void> {

@@ -13,7 +13,12 @@ import { announceRequest, createRelease } from '../usecases/request-release';
 import { releaseSnapshot } from '../usecases/queries';
 import type { ReleaseSnapshot } from '../usecases/snapshot';
 import { updateCriterion } from '../usecases/update-criterion';
+import { DEPLOY_REPORTS } from '../domain/deploy';
+import { reportDeployment } from '../usecases/deploy';
 import { sendProblem } from './problem';
+import { noteRelease } from '../log-context';
+import { calendarIcsHandler } from './calendar-ics';
+import { statsHandler } from './stats';
 
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
 
@@ -36,6 +41,11 @@ export const checkBodySchema = z.strictObject({
   status: z.enum(['passed', 'failed']),
   url: z.url({ protocol: /^https?$/ }).max(500).optional(),
   details: z.string().max(2000).optional(),
+});
+
+export const deploymentBodySchema = z.strictObject({
+  status: z.enum(DEPLOY_REPORTS),
+  url: z.url({ protocol: /^https?$/ }).max(500).optional(),
 });
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -96,6 +106,8 @@ export function releaseJson(s: ReleaseSnapshot, audit?: AuditRow[]) {
     desired_at: r.desiredAt ? new Date(r.desiredAt).toISOString() : null,
     commit_time: r.commitTime ? new Date(r.commitTime).toISOString() : null,
     scheduled_at: r.scheduledAt ? new Date(r.scheduledAt).toISOString() : null,
+    review_required: r.reviewRequired,
+    override: s.override ? { granted_by: s.override.grantedBy, reason: s.override.reason, expires_at: new Date(s.override.expiresAt).toISOString() } : null,
     content_rev: r.contentRev,
     card: r.cardChannel && r.cardTs ? { channel: r.cardChannel, ts: r.cardTs } : null,
     created_at: new Date(r.createdAt).toISOString(),
@@ -126,11 +138,14 @@ export function auditJson(e: AuditRow) {
 
 export function apiRouter(deps: Deps, token: string | null): Router {
   const router = express.Router();
+  // Calendar apps can't send headers: the feed also takes the token as ?token=.
+  router.get('/calendar.ics', bearerAuth(token, { allowQuery: true }), calendarIcsHandler(deps));
   router.use(bearerAuth(token));
   router.use(express.json({ limit: '256kb', type: () => true }));
 
   const releaseFrom = (req: Request, res: Response): ReleaseSnapshot | null => {
     const id = parseReleaseId(String(req.params.id ?? ''));
+    if (id !== null) noteRelease(id);
     const snap = id === null ? undefined : releaseSnapshot(deps, id);
     if (!snap) {
       sendProblem(res, { status: 404, detail: `Release ${String(req.params.id)} does not exist.` });
@@ -207,6 +222,22 @@ export function apiRouter(deps: Deps, token: string | null): Router {
     }
   });
 
+  router.post('/releases/:id/deployments', async (req, res, next) => {
+    try {
+      const snap = releaseFrom(req, res);
+      if (!snap) return;
+      const body = deploymentBodySchema.safeParse(req.body);
+      if (!body.success) return sendProblem(res, { status: 422, detail: invalidDetail('The deployment report is invalid', body.error), errors: issues(body.error) });
+      const result = await reportDeployment(deps, { releaseId: snap.release.id, status: body.data.status, url: body.data.url ?? null, actor: 'ci', via: 'api' });
+      if (result.kind === 'not_found') return sendProblem(res, { status: 404, detail: `Release ${String(req.params.id)} does not exist.` });
+      if (result.kind === 'conflict' || result.kind === 'denied') return sendProblem(res, { status: 409, detail: result.why });
+      const after = releaseSnapshot(deps, snap.release.id);
+      res.status(200).json({ ...(after ? releaseJson(after) : {}), changed: result.kind === 'applied' });
+    } catch (err) {
+      next(err);
+    }
+  });
+
   const auditQuery = z.object({
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
@@ -232,6 +263,8 @@ export function apiRouter(deps: Deps, token: string | null): Router {
     const last = items[items.length - 1];
     res.json({ items: items.map(auditJson), ...(rows.length > q.data.limit && last ? { next: String(last.id) } : {}) });
   });
+
+  router.get('/stats', statsHandler(deps));
 
   router.use((req, res) => sendProblem(res, { status: 404, detail: `No API route ${req.method} ${req.originalUrl}.` }));
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -6,11 +6,14 @@
 import type { Block, KnownBlock, View } from '@slack/types';
 import { WebClient, WebClientEvent } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { boltLogger } from '../logger';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { sentMessages } from '../db/schema';
 
 export type Blocks = (KnownBlock | Block)[];
+
+const PACE_MARGIN_MS = 15;
 
 export interface MessageArgs {
   channel: string;
@@ -79,13 +82,14 @@ export class Notifier {
     private readonly db: Db,
     private readonly opts: NotifierOptions,
   ) {
-    this.pace = opts.pace ?? { perSecond: 1, burst: 10 };
+    this.pace = opts.pace ?? { perSecond: 1, burst: 3 };
     this.now = opts.now ?? Date.now;
     this.client = new WebClient(opts.token, {
       ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
       retryConfig: { retries: opts.retries ?? 4, factor: 2, minTimeout: 200, maxTimeout: 5_000, randomize: true },
       rejectRateLimitedCalls: false,
       timeout: 10_000,
+      logger: boltLogger(opts.logger),
     });
     this.client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => {
       opts.onRateLimited?.(retryAfter, url);
@@ -122,12 +126,18 @@ export class Notifier {
       };
       refill();
       if (b.tokens < 1) {
-        const waitMs = Math.ceil(((1 - b.tokens) / this.pace.perSecond) * 1000);
+        // A small margin keeps us just under Slack's bucket rather than a few ms early (each 429 costs a whole second).
+        const waitMs = Math.ceil(((1 - b.tokens) / this.pace.perSecond) * 1000) + PACE_MARGIN_MS;
         await new Promise((r) => setTimeout(r, waitMs));
         refill();
       }
       b.tokens = Math.max(0, b.tokens - 1);
-      return task();
+      try {
+        return await task();
+      } finally {
+        // Slack counts a message when it arrives, not when we sent it: time in flight earns no tokens.
+        b.last = this.now();
+      }
     };
     const result = b.chain.then(run, run);
     b.chain = result.catch(() => undefined);

@@ -17,6 +17,18 @@ export const jobSchemas = {
   escalate: z.object({ releaseId: z.number().int().positive(), stageOpenedAt: z.number().int() }),
   /** A break-glass override ends. */
   'override-expire': z.object({ overrideId: z.number().int().positive(), releaseId: z.number().int().positive() }),
+  /** One outgoing deploy/rollback webhook delivery; BullMQ retries it with backoff. `key` names the delivery. */
+  'deploy-webhook': z.object({ releaseId: z.number().int().positive(), type: z.enum(['deploy', 'rollback']), key: z.string().min(1).max(100) }),
+  /** Probe a monitored release's health check (a job scheduler, every monitoring.check_every). */
+  'health-probe': z.object({ releaseId: z.number().int().positive() }),
+  /** The monitoring watch of a release ends. */
+  'monitor-end': z.object({ releaseId: z.number().int().positive(), at: z.number().int() }),
+  /** Open the post-release review thread. */
+  'review-open': z.object({ releaseId: z.number().int().positive() }),
+  /** Remind review participants who have not answered (once). */
+  'review-remind': z.object({ releaseId: z.number().int().positive() }),
+  /** An action item is due: DM its owner. */
+  'action-due': z.object({ itemId: z.number().int().positive() }),
   /** Morning digest (a job scheduler, daily in the policy time zone). */
   digest: z.object({}).optional(),
 } as const;
@@ -31,6 +43,12 @@ export const jobIds = {
   reminder: (p: JobPayload<'reminder'>) => `release-${p.releaseId}-reminder-${p.stageOpenedAt}-${p.userId}`,
   escalate: (p: JobPayload<'escalate'>) => `release-${p.releaseId}-escalate-${p.stageOpenedAt}`,
   'override-expire': (p: JobPayload<'override-expire'>) => `override-${p.overrideId}-expire`,
+  'deploy-webhook': (p: JobPayload<'deploy-webhook'>) => `release-${p.releaseId}-webhook-${p.type}-${p.key}`,
+  'health-probe': (p: JobPayload<'health-probe'>) => `release-${p.releaseId}-health-probe`,
+  'monitor-end': (p: JobPayload<'monitor-end'>) => `release-${p.releaseId}-monitor-end-${p.at}`,
+  'review-open': (p: JobPayload<'review-open'>) => `release-${p.releaseId}-review-open`,
+  'review-remind': (p: JobPayload<'review-remind'>) => `release-${p.releaseId}-review-remind`,
+  'action-due': (p: JobPayload<'action-due'>) => `action-item-${p.itemId}-due`,
 } as const;
 
 export interface TimerSpec<N extends Exclude<JobName, 'digest'> = Exclude<JobName, 'digest'>> {
@@ -40,11 +58,16 @@ export interface TimerSpec<N extends Exclude<JobName, 'digest'> = Exclude<JobNam
   at: number;
   /** Part of the id for timers that repeat (a reminder's round). */
   round?: number;
+  /** A repeating timer (a BullMQ job scheduler with the timer's id) every this many ms, from `at` on. */
+  every?: number;
 }
 
 export function timerId(spec: TimerSpec): string {
   const base = (jobIds[spec.name] as (p: unknown) => string)(spec.payload);
-  return spec.round !== undefined ? `${base}-r${spec.round}` : base;
+  const id = spec.round !== undefined ? `${base}-r${spec.round}` : base;
+  // A reminder's time moves without a new round (snooze, outside business hours): the time is part of its id, so
+  // the moved timer is added even while the old job still exists (BullMQ ignores an add with an existing id).
+  return spec.name === 'reminder' ? `${id}-at${spec.at}` : id;
 }
 
 export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {

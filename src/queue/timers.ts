@@ -14,6 +14,8 @@ export interface TimerPort {
   add(spec: TimerSpec): Promise<void>;
   /** Re-derive and add every timer one release needs now. */
   syncRelease(releaseId: number): Promise<void>;
+  /** Removes a repeating timer (a job scheduler) by its timer id. */
+  removeRepeating?(id: string): Promise<void>;
 }
 
 export type Processor = (name: JobName, payload: unknown, job: Job) => Promise<void>;
@@ -33,7 +35,16 @@ export interface TimersOptions {
   deriveRelease: (releaseId: number) => Promise<TimerSpec[]>;
   process: Processor;
   digest?: { pattern: string; tz: string } | null;
+  /** A job threw (for metrics); `final` when it has no attempt left. */
+  onFailed?: (name: string, final: boolean) => void;
 }
+
+const JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600 },
+  removeOnFail: { age: 7 * 86_400 },
+} as const;
 
 export class Timers implements TimerPort {
   readonly queue: Queue;
@@ -86,7 +97,10 @@ export class Timers implements TimerPort {
         },
         { connection: this.workerConnection, prefix: this.prefix, concurrency: this.opts.concurrency ?? 4, lockDuration: 30_000 },
       );
-      this.worker.on('failed', (job, err) => this.opts.logger.warn({ job: job?.id, name: job?.name, err: err.message }, 'timer job failed'));
+      this.worker.on('failed', (job, err) => {
+        this.opts.onFailed?.(job?.name ?? 'unknown', job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true);
+        this.opts.logger.warn({ job: job?.id, name: job?.name, err: err.message }, 'timer job failed');
+      });
       this.worker.on('error', (err) => this.opts.logger.warn({ err: err.message }, 'worker error'));
     }
     await this.rebuild();
@@ -116,7 +130,7 @@ export class Timers implements TimerPort {
     this.rebuilding = (async () => {
       try {
         const specs = await this.opts.deriveAll();
-        for (const spec of specs) await this.add(spec);
+        await this.addMany(specs);
         if (this.opts.digest) {
           await this.queue.upsertJobScheduler('morning-digest', { pattern: this.opts.digest.pattern, tz: this.opts.digest.tz }, { name: 'digest', data: {} });
         }
@@ -131,15 +145,33 @@ export class Timers implements TimerPort {
   }
 
   async add(spec: TimerSpec): Promise<void> {
+    if (spec.every !== undefined) {
+      // Upserting a scheduler with the same id and interval changes nothing, so re-deriving is harmless.
+      await this.queue.upsertJobScheduler(timerId(spec), { every: spec.every }, { name: spec.name, data: spec.payload, opts: { removeOnComplete: true, removeOnFail: { age: 3_600 } } });
+      return;
+    }
     const delay = Math.max(0, spec.at - this.now());
-    await this.queue.add(spec.name, spec.payload, {
-      jobId: timerId(spec),
-      delay,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: { age: 3_600 },
-      removeOnFail: { age: 7 * 86_400 },
-    });
+    await this.queue.add(spec.name, spec.payload, { ...JOB_OPTIONS, jobId: timerId(spec), delay });
+  }
+
+  async removeRepeating(id: string): Promise<void> {
+    await this.queue.removeJobScheduler(id);
+  }
+
+  /** Adds many timers in bulk (one round trip per chunk); repeating ones one by one. */
+  async addMany(specs: readonly TimerSpec[]): Promise<void> {
+    const now = this.now();
+    const once = specs.filter((s) => s.every === undefined);
+    for (const spec of specs) if (spec.every !== undefined) await this.add(spec);
+    for (let i = 0; i < once.length; i += 500) {
+      await this.queue.addBulk(
+        once.slice(i, i + 500).map((spec) => ({
+          name: spec.name,
+          data: spec.payload,
+          opts: { ...JOB_OPTIONS, jobId: timerId(spec), delay: Math.max(0, spec.at - now) },
+        })),
+      );
+    }
   }
 
   async syncRelease(releaseId: number): Promise<void> {
@@ -153,7 +185,9 @@ export class Timers implements TimerPort {
   /** Jobs waiting or delayed, for /metrics and tests. */
   async pending(): Promise<{ id: string; name: string; at: number }[]> {
     const jobs = await this.queue.getJobs(['delayed', 'waiting', 'prioritized']);
-    return jobs.filter((j): j is Job => Boolean(j)).map((j) => ({ id: j.id ?? '', name: j.name, at: j.timestamp + (j.opts.delay ?? 0) }));
+    // BullMQ stamps jobs with the real clock; `at` is on Greenlight's clock (`now`), like TimerSpec.at.
+    const skew = this.now() - Date.now();
+    return jobs.filter((j): j is Job => Boolean(j)).map((j) => ({ id: j.id ?? '', name: j.name, at: j.timestamp + (j.opts.delay ?? 0) + skew }));
   }
 
   /** Runs the earliest pending timer now (the sandbox's "time travel"). */

@@ -13,7 +13,11 @@ import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
 import { registerCardActions } from './listeners/actions/card.actions';
 import { registerScheduleActions } from './listeners/actions/schedule.actions';
+import { registerDeployActions } from './listeners/actions/deploy.actions';
+import { registerReviewActions } from './listeners/actions/review.actions';
+import { registerFreezeHandlers } from './listeners/actions/freeze.actions';
 import { registerReleaseCommand } from './listeners/commands/release.command';
+import { registerHomeEvents } from './listeners/events/home.events';
 import { registerViewSubmissions } from './listeners/views/submissions';
 
 export interface SlackSurface {
@@ -72,6 +76,10 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
   registerCardActions(app, deps);
   registerViewSubmissions(app, deps);
   registerScheduleActions(app, deps);
+  registerDeployActions(app, deps);
+  registerReviewActions(app, deps);
+  registerFreezeHandlers(app, deps);
+  registerHomeEvents(app, deps);
 
   app.error(async (error) => {
     const original = (error as { original?: unknown }).original ?? error;

@@ -7,6 +7,17 @@ export const ACTIONS = {
   edit: 'release.edit',
   schedule: 'release.schedule',
   snooze: 'reminder.snooze',
+  startDeploy: 'release.start_deploy',
+  markDeployed: 'release.mark_deployed',
+  markFailed: 'release.mark_failed',
+  rollBack: 'release.roll_back',
+  markRolledBack: 'release.mark_rolled_back',
+  allGood: 'monitoring.all_good',
+  foundIssue: 'monitoring.found_issue',
+  addReview: 'review.add',
+  closeReview: 'review.close',
+  actionDone: 'review.action_done',
+  override: 'release.override',
 } as const;
 
 export const CALLBACKS = {
@@ -15,6 +26,10 @@ export const CALLBACKS = {
   readiness: 'release.readiness',
   roles: 'roles.edit',
   schedule: 'release.schedule',
+  review: 'review.answer',
+  reviewClose: 'review.close_summary',
+  freeze: 'freeze.declare',
+  override: 'release.override',
 } as const;
 
 /** Block and action ids of the request modal inputs (state.values[block][action]). */
@@ -34,3 +49,8 @@ export const REASON_FIELD = 'reason';
 export const READINESS_FIELDS = { criterion: 'criterion', status: 'status', url: 'url', reason: 'reason' } as const;
 
 export const SCHEDULE_FIELDS = { slot: 'slot', at: 'deploy_at' } as const;
+export const FREEZE_FIELDS = { start: 'freeze_start', end: 'freeze_end', reason: 'freeze_reason', services: 'freeze_services' } as const;
+export const OVERRIDE_FIELDS = { reason: 'override_reason', hours: 'override_hours' } as const;
+
+/** Review modal inputs; action items come in numbered slots (item_1, owner_1, due_1…). */
+export const REVIEW_FIELDS = { wentWell: 'went_well', improve: 'improve', incidents: 'incidents', item: 'item_', owner: 'owner_', due: 'due_', summary: 'summary' } as const;

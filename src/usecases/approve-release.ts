@@ -9,6 +9,7 @@ import type { ApprovalStage, Role } from '../domain/types';
 import { ROLE_LABELS, STATE_LABELS } from '../domain/types';
 import { mention } from '../slack/format';
 import type { Deps } from './deps';
+import { noteRelease } from '../log-context';
 import { NotFoundError } from './errors';
 import { factsOf } from './facts';
 import { rolesOf, rulesFor } from './roles';
@@ -24,6 +25,7 @@ export async function approveRelease(
   deps: Deps,
   input: { releaseId: number; actor: string; seenRev?: number | null; via: 'card' | 'home' | 'dm' },
 ): Promise<ApproveResult> {
+  noteRelease(input.releaseId);
   const before = getRelease(deps.db, input.releaseId);
   if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
   const actorRoles = await rolesOf(deps, before.service, input.actor);

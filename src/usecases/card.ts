@@ -1,7 +1,9 @@
 /**
  * Keeps each release's card in step with the database: posts it once, then `chat.update`s the same message,
- * and posts the timeline as replies in its thread. Work for one release runs one at a time, in order, and
- * each refresh re-reads the database, so the last update always shows the latest state.
+ * and posts the timeline as replies in its thread. Card work for one release runs one at a time and each
+ * refresh re-reads the database, so the last update always shows the latest state; refreshes asked for while
+ * one is waiting are folded into it. Thread replies keep their own order and wait only for the card to exist,
+ * so a card update is never stuck behind a reply waiting for Slack's per-channel pace.
  */
 import type { Logger } from 'pino';
 import { serviceChannel } from '../config';
@@ -11,12 +13,14 @@ import type { Notifier } from '../notifier/notifier';
 import { releaseCard } from '../slack/views/release-card.view';
 import type { WorkflowPolicy } from './deps';
 import { loadSnapshot } from './snapshot';
+import { runWithLogContext } from '../log-context';
 
 export class CardPublisher {
-  private readonly chains = new Map<number, Promise<unknown>>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly waitingRefresh = new Map<number, Promise<void>>();
 
   constructor(
-    private readonly ctx: { db: Db; policy: WorkflowPolicy; slack: Notifier; logger: Logger },
+    private readonly ctx: { db: Db; policy: WorkflowPolicy; slack: Notifier; logger: Logger; now: () => number },
   ) {}
 
   /** The channel a service's cards go to: the service's own, else the releases channel, else `fallback`. */
@@ -24,9 +28,12 @@ export class CardPublisher {
     return serviceChannel(this.ctx.policy, service) ?? fallback;
   }
 
-  private enqueue<T>(id: number, task: () => Promise<T>): Promise<T> {
+  private enqueue<T>(id: string, task: () => Promise<T>): Promise<T> {
     const prev = this.chains.get(id) ?? Promise.resolve();
-    const next = prev.then(task, task);
+    // Log lines written by the task (the notifier's included) name the release.
+    const release = Number(/\d+$/.exec(id)?.[0]);
+    const run = () => runWithLogContext(Number.isInteger(release) ? { release } : {}, task);
+    const next = prev.then(run, run);
     const settled = next.catch(() => undefined);
     this.chains.set(id, settled);
     void settled.then(() => {
@@ -40,9 +47,20 @@ export class CardPublisher {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
+  private readonly changeListeners: ((id: number) => void)[] = [];
+
+  /** Called on every refresh: the release changed (App Home re-publishes the Homes it concerns). */
+  onChange(listener: (id: number) => void): void {
+    this.changeListeners.push(listener);
+  }
+
   refresh(id: number): Promise<void> {
-    return this.enqueue(id, async () => {
-      const snap = loadSnapshot(this.ctx.db, this.ctx.policy, id);
+    for (const listener of this.changeListeners) listener(id);
+    const waiting = this.waitingRefresh.get(id);
+    if (waiting) return waiting;
+    const run = this.enqueue(`card:${id}`, async () => {
+      this.waitingRefresh.delete(id);
+      const snap = loadSnapshot(this.ctx.db, this.ctx.policy, id, this.ctx.now());
       if (!snap) return;
       const { release } = snap;
       if (!release.cardChannel) return;
@@ -56,11 +74,15 @@ export class CardPublisher {
     }).catch((err: unknown) => {
       this.ctx.logger.error({ release: id, err: (err as Error).message }, 'could not update the release card');
     });
+    this.waitingRefresh.set(id, run);
+    return run;
   }
 
-  /** Posts `text` as a reply in the card's thread (after any pending card work). */
+  /** Posts `text` as a reply in the card's thread, in order, once the card exists. */
   thread(id: number, text: string): Promise<void> {
-    return this.enqueue(id, async () => {
+    const cardReady = this.chains.get(`card:${id}`) ?? Promise.resolve();
+    return this.enqueue(`thread:${id}`, async () => {
+      await cardReady;
       const release = getRelease(this.ctx.db, id);
       if (!release?.cardChannel || !release.cardTs) return;
       await this.ctx.slack.post({ channel: release.cardChannel, threadTs: release.cardTs, text, releaseId: id });

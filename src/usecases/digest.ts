@@ -16,7 +16,7 @@ export async function sendDigest(deps: Deps): Promise<void> {
   const today = scheduledBetween(deps.db, day.toMillis(), day.plus({ days: 1 }).toMillis());
   const waiting: { id: number; state: string; since: number; on: string[] }[] = [];
   for (const r of listReleases(deps.db, { states: APPROVAL_STAGES, limit: 30 })) {
-    const snap = loadSnapshot(deps.db, deps.policy, r.id);
+    const snap = loadSnapshot(deps.db, deps.policy, r.id, now);
     if (snap) waiting.push({ id: r.id, state: r.state, since: r.stateChangedAt, on: await pendingApprovers(deps, snap) });
   }
   const msg = digestMessage({ date: day.toISODate() ?? '', today, waiting, zone: deps.policy.timezone });

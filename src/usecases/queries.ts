@@ -13,8 +13,8 @@ export function openReleases(deps: Pick<Deps, 'db'>, limit = 40): { releases: Re
   return { releases: listReleases(deps.db, { states, limit }), total: countReleases(deps.db, states) };
 }
 
-export function releaseSnapshot(deps: Pick<Deps, 'db' | 'policy'>, id: number): ReleaseSnapshot | undefined {
-  return loadSnapshot(deps.db, deps.policy, id);
+export function releaseSnapshot(deps: Pick<Deps, 'db' | 'policy' | 'now'>, id: number): ReleaseSnapshot | undefined {
+  return loadSnapshot(deps.db, deps.policy, id, deps.now());
 }
 
 export function releaseAudit(deps: Pick<Deps, 'db'>, id: number): { release: Release; events: AuditRow[] } | undefined {

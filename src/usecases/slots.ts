@@ -40,8 +40,12 @@ export interface SlotContext {
 export function slotContext(db: DbOrTx, policy: WorkflowPolicy, release: Release, now: number): SlotContext {
   const spec = policy.windows[release.environment];
   const zone = policy.timezone;
-  const overridden = activeOverride(db, release.id, now) !== undefined;
-  const freezes = overridden ? [] : effectiveFreezes(db, policy, now);
+  const override = activeOverride(db, release.id, now);
+  const overridden = override !== undefined;
+  // An emergency override lifts freezes until it expires; after that they apply again.
+  const freezes = effectiveFreezes(db, policy, now)
+    .map((f) => (override ? { ...f, start: Math.max(f.start, override.expiresAt) } : f))
+    .filter((f) => f.end > f.start);
   const max = policy.scheduling.maxConcurrentPerWindow;
   const windowCache = new Map<number, Interval | null>();
   const isBusy = (at: number): string | null => {

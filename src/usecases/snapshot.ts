@@ -1,5 +1,10 @@
 /** Everything there is to show about one release, read in one go. */
+import type { Freeze } from '../config';
 import type { DbOrTx } from '../db/client';
+import type { OverrideRow } from '../db/schedule.repo';
+import { activeOverride } from '../db/schedule.repo';
+import { freezesOverlapping } from '../domain/calendar';
+import { effectiveFreezes } from './slots';
 import type { ApprovalRecord, CriterionRecord, Release } from '../db/release.repo';
 import { approvalsFor, criteriaFor, criteriaMap, getRelease } from '../db/release.repo';
 import type { RoleProgress } from '../domain/workflow';
@@ -8,6 +13,8 @@ import type { ApprovalStage, Criterion, Role } from '../domain/types';
 import { APPROVAL_STAGES } from '../domain/types';
 import type { WorkflowPolicy } from './deps';
 import { membersFor, rulesFor } from './roles';
+import type { PostReleaseInfo } from './post-release-info';
+import { postReleaseInfo } from './post-release-info';
 
 export interface ReleaseSnapshot {
   release: Release;
@@ -16,9 +23,15 @@ export interface ReleaseSnapshot {
   members: Record<Role, string[]>;
   progress: Record<ApprovalStage, RoleProgress[]>;
   blocking: Criterion[];
+  /** An emergency override in force, if any. */
+  override: OverrideRow | null;
+  /** A freeze that applies to this release's service now or in the next 14 days. */
+  freezeAhead: Freeze | null;
+  /** The deploy, watch, rollback and review of this release (post-release-info.ts). */
+  post: PostReleaseInfo;
 }
 
-export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number): ReleaseSnapshot | undefined {
+export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number, now: number): ReleaseSnapshot | undefined {
   const release = getRelease(db, id);
   if (!release) return undefined;
   const approvals = approvalsFor(db, id);
@@ -35,5 +48,8 @@ export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number): Re
     members: membersFor({ db, policy }, release.service),
     progress,
     blocking: blockingCriteria(criteriaMap(criteria)),
+    override: activeOverride(db, id, now) ?? null,
+    freezeAhead: freezesOverlapping(effectiveFreezes(db, policy, now), release.service, now, now + 14 * 86_400_000)[0] ?? null,
+    post: postReleaseInfo(db, policy, release, now),
   };
 }

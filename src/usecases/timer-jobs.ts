@@ -7,12 +7,14 @@ import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import { getRelease, updateRelease } from '../db/release.repo';
 import { activeOverride, deployingFor, getOverride, reminderRow, upsertReminder } from '../db/schedule.repo';
-import { activeFreeze, isWithinBusinessHours, nextBusinessTime } from '../domain/calendar';
+import { activeFreeze, isWithinBusinessHours, nextBusinessTime, nextReminderTime } from '../domain/calendar';
 import { formatDuration } from '../config';
 import { isApprovalStage } from '../domain/workflow';
 import type { JobName, JobPayload } from '../queue/jobs';
 import { parsePayload } from '../queue/jobs';
 import { sendDigest } from './digest';
+import { onDeployWebhook, onHealthProbe, onMonitorEnd } from './deploy';
+import { onActionDue, onReviewOpen, onReviewRemind } from './review';
 import { mention, relId } from '../slack/format';
 import type { SnoozeKey } from '../slack/views/timers.view';
 import { announcementText, escalationText, reminderMessage, windowOpenText } from '../slack/views/timers.view';
@@ -23,6 +25,8 @@ import { loadSnapshot } from './snapshot';
 import { pendingApprovers, zoneOf } from './timers';
 
 const LOCK_RETRY_MS = 60_000;
+/** A reminder job may fire this much before its round is due (clock skew between processes). */
+const REMINDER_EARLY_MS = 1_000;
 
 export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>, attempt = 0): Promise<void> {
   const now = deps.now();
@@ -100,7 +104,7 @@ export async function onAnnounce(deps: Deps, p: JobPayload<'announce'>): Promise
 }
 
 export async function onReminder(deps: Deps, p: JobPayload<'reminder'>): Promise<void> {
-  const snap = loadSnapshot(deps.db, deps.policy, p.releaseId);
+  const snap = loadSnapshot(deps.db, deps.policy, p.releaseId, deps.now());
   if (!snap) return;
   const r = snap.release;
   if (!isApprovalStage(r.state) || r.stateChangedAt !== p.stageOpenedAt) return; // the stage moved on
@@ -110,6 +114,11 @@ export async function onReminder(deps: Deps, p: JobPayload<'reminder'>): Promise
   if (row?.snoozedUntil && row.snoozedUntil > now) return deps.timers.syncRelease(r.id);
   const zone = await zoneOf(deps, p.userId);
   if (!isWithinBusinessHours(now, zone, deps.policy.reminders.businessHours)) return deps.timers.syncRelease(r.id);
+  // A job re-delivered after its round was sent (a worker died before marking it done, a stale timer from before
+  // a snooze) must not send the next round early: act only once this round is due.
+  const rem = deps.policy.reminders;
+  const due = nextReminderTime({ stageOpenedAt: p.stageOpenedAt, lastSentAt: row?.lastSentAt ?? null, firstAfter: rem.firstAfter, every: rem.every, zone, hours: rem.businessHours });
+  if (due > now + REMINDER_EARLY_MS) return deps.timers.syncRelease(r.id);
   const round = row?.sentCount ?? 0;
   const msg = reminderMessage(r, r.state, p.stageOpenedAt, round, null);
   await deps.slack.dm(p.userId, { ...msg, dedupeKey: `reminder-${r.id}-${p.stageOpenedAt}-${p.userId}-${round}`, releaseId: r.id });
@@ -125,7 +134,7 @@ export async function onReminder(deps: Deps, p: JobPayload<'reminder'>): Promise
 }
 
 export async function onEscalate(deps: Deps, p: JobPayload<'escalate'>): Promise<void> {
-  const snap = loadSnapshot(deps.db, deps.policy, p.releaseId);
+  const snap = loadSnapshot(deps.db, deps.policy, p.releaseId, deps.now());
   if (!snap) return;
   const r = snap.release;
   if (!isApprovalStage(r.state) || r.stateChangedAt !== p.stageOpenedAt) return;
@@ -192,6 +201,18 @@ export function processTimer(deps: Deps) {
         return onOverrideExpire(deps, parsePayload(name, payload));
       case 'digest':
         return sendDigest(deps);
+      case 'deploy-webhook':
+        return onDeployWebhook(deps, parsePayload(name, payload));
+      case 'health-probe':
+        return onHealthProbe(deps, parsePayload(name, payload));
+      case 'monitor-end':
+        return onMonitorEnd(deps, parsePayload(name, payload));
+      case 'review-open':
+        return onReviewOpen(deps, parsePayload(name, payload));
+      case 'review-remind':
+        return onReviewRemind(deps, parsePayload(name, payload));
+      case 'action-due':
+        return onActionDue(deps, parsePayload(name, payload));
     }
   };
 }

@@ -8,6 +8,7 @@ import { nextReminderTime } from '../domain/calendar';
 import { isApprovalStage } from '../domain/workflow';
 import type { TimerSpec } from '../queue/jobs';
 import type { Deps } from './deps';
+import { derivePostReleaseTimers, postReleaseIds } from './post-release-timers';
 import { loadSnapshot } from './snapshot';
 import type { ReleaseSnapshot } from './snapshot';
 
@@ -42,7 +43,7 @@ export async function zoneOf(deps: Pick<Deps, 'slack' | 'policy'>, user: string)
 }
 
 export async function deriveReleaseTimers(deps: Deps, releaseId: number): Promise<TimerSpec[]> {
-  const snap = loadSnapshot(deps.db, deps.policy, releaseId);
+  const snap = loadSnapshot(deps.db, deps.policy, releaseId, deps.now());
   if (!snap) return [];
   const r = snap.release;
   const specs: TimerSpec[] = [];
@@ -67,6 +68,7 @@ export async function deriveReleaseTimers(deps: Deps, releaseId: number): Promis
     }
     specs.push({ name: 'escalate', payload: { releaseId: r.id, stageOpenedAt: opened }, at: opened + rem.escalateAfter });
   }
+  specs.push(...derivePostReleaseTimers(deps, r.id));
   return specs;
 }
 
@@ -79,6 +81,7 @@ export async function deriveAllTimers(deps: Deps): Promise<TimerSpec[]> {
     for (const r of page) specs.push(...(await deriveReleaseTimers(deps, r.id)));
     if (page.length < pageSize) break;
   }
+  for (const id of postReleaseIds(deps.db)) specs.push(...derivePostReleaseTimers(deps, id));
   for (const o of activeOverrides(deps.db, deps.now())) {
     specs.push({ name: 'override-expire', payload: { overrideId: o.id, releaseId: o.releaseId }, at: o.expiresAt });
   }

@@ -78,7 +78,7 @@ describe('/release subcommands', () => {
     expect(all).toContain(`REL-${id} is *Initial review*`);
     expect(all).toContain(`1 more Developer approval for *Initial review* — from <@${U.reviewer}>`);
     expect(all).not.toContain(`from <@${U.requester}>`);
-    expect(all).toContain('Readiness *tests* is pending');
+    expect(all).toContain('Readiness *Tests complete* is pending');
   });
 
   it('cancel REL-n: the requester may, an outsider may not', async () => {

@@ -50,8 +50,8 @@ describe('readiness criteria at sign-off', () => {
     const why = await h.driver.command(U.outsider, `why REL-${id}`);
     const whyText = JSON.stringify(why.body);
     expect(whyText).toContain(`REL-${id} is *Sign-off*`);
-    expect(whyText).toContain('Readiness *feedback* is pending');
-    expect(whyText).not.toContain('Readiness *tests*');
+    expect(whyText).toContain('Readiness *User feedback* is pending');
+    expect(whyText).not.toContain('Readiness *Tests complete*');
   });
 
   it('a release manager waives the blocking criterion with a reason and the release advances to scheduling', async () => {

@@ -56,6 +56,8 @@ export interface Harness {
   gl: Greenlight;
   driver: SlackDriver;
   logs: string[];
+  /** Moves Greenlight's clock (not BullMQ's): use with `gl.timers.fireNext()` to time-travel. */
+  advanceClock(ms: number): void;
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: unknown; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -97,7 +99,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const logger = createLogger({ level: 'info', destination: sink, secrets: [BOT_TOKEN, SIGNING_SECRET, API_TOKEN] });
-  const offset = opts.clockOffsetMs ?? 0;
+  let offset = opts.clockOffsetMs ?? 0;
   const gl = await startGreenlight(
     { env: env.env, policy: policy.policy },
     {
@@ -114,6 +116,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     gl,
     driver,
     logs,
+    advanceClock: (ms: number) => {
+      offset += ms;
+    },
     api: async (method, path, body, token = API_TOKEN) => {
       const res = await fetch(`${gl.url}${path}`, {
         method,

@@ -7,6 +7,8 @@ import type { StageActionDenial } from '../../domain/workflow';
 import { isApprovalStage } from '../../domain/workflow';
 import type { ApproveDenial } from '../../usecases/approve-release';
 import type { ReleaseSnapshot } from '../../usecases/snapshot';
+import type { WhyReport } from '../../usecases/why';
+import { formatSlot } from '../../domain/calendar';
 import { esc, escTrunc, mention, mentions, relId, slackDate } from '../format';
 import type { Blocks } from './kit';
 import { context, divider, header, section } from './kit';
@@ -147,26 +149,57 @@ export function withDivider(blocks: Blocks): Blocks {
   return [...blocks, divider()];
 }
 
-/** `/release why`: everything that holds the release now. */
-export function whyMessage(snap: ReleaseSnapshot): SlackMessage {
-  const r = snap.release;
+/** `/release why`: everything that holds the release now (the holds come from usecases/why.ts). */
+export function whyMessage(report: WhyReport): SlackMessage {
+  const r = report.release;
   const id = relId(r.id);
-  const holds: string[] = [];
-  if (r.state === 'changes_requested') holds.push(`:leftwards_arrow_with_hook: Changes were requested: ${escTrunc(r.lastReason ?? '', 500)} — the requester edits it with \`/release edit ${id}\`.`);
-  if (isApprovalStage(r.state)) {
-    for (const p of snap.progress[r.state].filter((x) => x.missing > 0)) {
-      const who = mentions(snap.members[p.role].filter((m) => m !== r.requestedBy));
-      holds.push(`:hourglass_flowing_sand: ${p.missing} more ${ROLE_LABELS[p.role]} approval${p.missing > 1 ? 's' : ''} for *${STATE_LABELS[r.state]}* — from ${who}`);
-    }
-  }
-  if (isApprovalStage(r.state) || r.state === 'changes_requested') {
-    for (const c of snap.criteria.filter((x) => x.status === 'pending' || x.status === 'failed')) {
-      const owner = c.criterion;
-      holds.push(`:clipboard: Readiness *${owner}* is ${c.status} — blocks sign-off until met or waived`);
-    }
-  }
-  if (r.state === 'scheduling') holds.push(':calendar: Operations pick a deploy slot.');
+  const zone = report.zone;
+  const when = (at: number) => `${slackDate(at)} (${formatSlot(at, zone)})`;
+  const lines = holdLines(report);
   const head = `${STATE_EMOJI[r.state]} ${id} is *${STATE_LABELS[r.state]}*.`;
-  if (holds.length === 0) return { text: `${head} Nothing holds it.` };
-  return { text: `${head} Held by ${holds.length} thing(s).`, blocks: [section(head), section(holds.join('\n'))] };
+  const extra: string[] = [];
+  if (report.overridden) extra.push(':rotating_light: An emergency override is active: freezes do not apply to it.');
+  if (report.schedulable) {
+    extra.push(
+      report.earliestSlot !== null
+        ? `:dart: Earliest slot when all of this allows: *${when(report.earliestSlot)}*`
+        : ':dart: No slot satisfies the windows and freezes in the next 90 days.',
+    );
+  }
+  if (lines.length === 0) return { text: `${head} Nothing holds it.`, ...(extra.length ? { blocks: [section(head), section('Nothing holds it.'), context(extra)] } : {}) };
+  const blocks: Blocks = [section(head)];
+  for (let i = 0; i < lines.length; i += 15) blocks.push(section(lines.slice(i, i + 15).join('\n')));
+  if (extra.length) blocks.push(section(extra.join('\n')));
+  return { text: `${head} Held by ${lines.length} thing(s).`, blocks };
+}
+
+/** One line per hold of a `/release why` report (App Home shows them too). */
+export function holdLines(report: WhyReport): string[] {
+  const id = relId(report.release.id);
+  const when = (at: number) => `${slackDate(at)} (${formatSlot(at, report.zone)})`;
+  return report.holds.map((h): string => {
+    switch (h.kind) {
+      case 'changes_requested':
+        return `:leftwards_arrow_with_hook: Changes were requested${h.reason ? `: ${escTrunc(h.reason, 500)}` : ''} — ${mention(h.requester)} edits it with \`/release edit ${id}\`.`;
+      case 'approval':
+        return `:hourglass_flowing_sand: ${h.missing} more ${ROLE_LABELS[h.role]} approval${h.missing > 1 ? 's' : ''} for *${STATE_LABELS[h.stage]}* — from ${mentions(h.who)}`;
+      case 'criterion':
+        return `:clipboard: Readiness *${h.label}* is ${h.status} — ${ROLE_LABELS[h.owner]} (${mentions(h.who)}) report it, or a release manager waives it; it blocks sign-off`;
+      case 'freeze':
+        return `:snowflake: Freeze *${escTrunc(h.reason, 200)}* from ${when(h.start)} until ${when(h.end)}`;
+      case 'window':
+        if (h.never) return `:no_entry: ${h.environment} has no deploy windows (\`never\`)`;
+        return h.atSlot
+          ? `:no_entry: The booked slot is outside the ${h.environment} deploy windows${h.opensAt !== null ? `; the next allowed slot is ${when(h.opensAt)}` : ''}`
+          : `:no_entry: Outside the ${h.environment} deploy windows now${h.opensAt !== null ? `; the next one opens ${when(h.opensAt)}` : ''}`;
+      case 'deploy_lock':
+        return `:lock: Deploy lock: ${relId(h.holder)} is deploying ${esc(h.service)} to ${h.environment}; this one waits until it finishes`;
+      case 'slot_busy':
+        return `:lock: The booked slot collides with ${h.conflict}`;
+      case 'needs_slot':
+        return `:calendar: Operations pick a deploy slot — ${mentions(h.who)} (\`/release schedule ${id}\`)`;
+      case 'awaiting_slot':
+        return `:clock3: Waits for its slot ${when(h.at)}`;
+    }
+  });
 }

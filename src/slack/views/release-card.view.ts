@@ -5,6 +5,7 @@ import { isApprovalStage } from '../../domain/workflow';
 import type { ReleaseSnapshot } from '../../usecases/snapshot';
 import { esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
 import { ACTIONS } from '../ids';
+import { deployButtons, deployCardLines } from './deploy.view';
 import type { Blocks } from './kit';
 import { actions, button, context, divider, fields, header, section } from './kit';
 
@@ -30,6 +31,9 @@ const CRITERION_EMOJI: Record<CriterionStatus, string> = {
   failed: ':x:',
   waived: ':heavy_minus_sign:',
 };
+
+/** States whose card says when the service's rollback last ran (and warns when a drill is due). */
+const DRILL_STATES: readonly ReleaseState[] = ['scheduling', 'scheduled', 'deploying', 'monitoring'];
 
 /** Button values carry the release id and the content revision the clicker saw. */
 export function cardValue(id: number, contentRev: number): string {
@@ -117,6 +121,13 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
   if (r.lastReason && (r.state === 'changes_requested' || r.state === 'rejected' || r.state === 'cancelled')) {
     blocks.push(section(`${STATE_EMOJI[r.state]} *${STATE_LABELS[r.state]}:* ${escTrunc(r.lastReason, 2000)}`));
   }
+  if (s.override) {
+    blocks.push(
+      section(`:rotating_light: *Emergency override* by ${mention(s.override.grantedBy)} until ${slackDate(s.override.expiresAt)}: ${escTrunc(s.override.reason, 1000)}`),
+    );
+  } else if (s.freezeAhead && (r.state === 'scheduling' || r.state === 'scheduled' || isApprovalStage(r.state))) {
+    blocks.push(context([`:snowflake: Freeze from ${slackDate(s.freezeAhead.start)} to ${slackDate(s.freezeAhead.end)}: ${escTrunc(s.freezeAhead.reason, 300)}`]));
+  }
   blocks.push(divider(), section(`*Approvals*\n${pipelineLines(s).join('\n')}`));
   const notice = resetNotice(s);
   if (notice) blocks.push(context([notice]));
@@ -124,6 +135,9 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
   blocks.push(section(`*Changelog*\n${escTrunc(r.changelog, 1500)}`));
   blocks.push(section(`*Rollback plan*\n${escTrunc(r.rollbackPlan, 1500)}`));
   if (r.links.length > 0) blocks.push(section(`*Links*\n${r.links.map((l) => safeLink(l)).join('\n')}`));
+  const post = deployCardLines(r, s.post, DRILL_STATES.includes(r.state));
+  for (const text of post.sections) blocks.push(section(text));
+  if (post.notes.length > 0) blocks.push(context(post.notes));
 
   const buttons = [];
   if (isApprovalStage(r.state)) {
@@ -134,10 +148,19 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
   if (r.state === 'scheduling' || r.state === 'scheduled') {
     buttons.push(button(r.state === 'scheduled' ? 'Reschedule' : 'Schedule', ACTIONS.schedule, value, r.state === 'scheduling' ? { style: 'primary' } : {}));
   }
+  if ((r.state === 'scheduling' || r.state === 'scheduled') && s.freezeAhead && !s.override) {
+    buttons.push(
+      button('Emergency override', ACTIONS.override, value, {
+        style: 'danger',
+        confirm: { title: 'Break the freeze?', text: 'An emergency override lets this release deploy during a freeze. It is announced and needs a reason.', confirm: 'Continue' },
+      }),
+    );
+  }
   if (r.state === 'changes_requested') buttons.push(button('Edit request', ACTIONS.edit, value, { style: 'primary' }));
   if (isApprovalStage(r.state) || r.state === 'changes_requested' || r.state === 'scheduled') {
     buttons.push(button('Update readiness', ACTIONS.readiness, value));
   }
+  buttons.push(...deployButtons(r, s.post));
   if (buttons.length > 0) blocks.push(actions(`card-${r.id}`, buttons));
   blocks.push(context([`${relId(r.id)} · updated ${slackDate(r.updatedAt)} · \`/release status ${relId(r.id)}\` for details`]));
   return { text: cardText(s), blocks };

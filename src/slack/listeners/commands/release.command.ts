@@ -6,21 +6,22 @@ import { checkEdit } from '../../../usecases/edit-release';
 import { cancelRelease } from '../../../usecases/cancel-release';
 import { openReleases, releaseAudit, releaseSnapshot } from '../../../usecases/queries';
 import { isAdmin, membersFor } from '../../../usecases/roles';
-import { relId } from '../../format';
+import { esc, relId } from '../../format';
 import type { SlackMessage } from '../../views/messages.view';
 import { auditMessage, helpMessage, listMessage, simple, statusMessage, usageMessage, whyMessage } from '../../views/messages.view';
 import { requestModal } from '../../views/request-release.view';
 import { rolesMessage, rolesModal } from '../../views/roles.view';
 import { parseCommandText } from './command-text';
+import { freezeListFor, openFreezeModal } from '../actions/freeze.actions';
 import { openScheduleModal } from '../actions/schedule.actions';
 import { checkScheduler, scheduleDenialText } from '../../../usecases/schedule-release';
+import { explainHolds } from '../../../usecases/why';
+import { parseStatsArgs, releaseStats } from '../../../usecases/stats';
+import { statsMessage } from '../../views/stats.view';
+import { deployCalendar, windowsOverview } from '../../../usecases/calendar';
+import { calendarMessage, windowsMessage } from '../../views/calendar.view';
 
-const NOT_YET: Record<string, string> = {
-  windows: 'Deploy windows are not shown in Slack in this version yet; see `windows` in greenlight.yml.',
-  freeze: 'Freezes are not managed from Slack in this version yet; see `freezes` in greenlight.yml.',
-  calendar: 'The deploy calendar is not available in this version yet.',
-  stats: 'Release stats are not available in this version yet.',
-};
+const CALENDAR_DAYS = 14;
 
 export function registerReleaseCommand(app: App, deps: Deps): void {
   app.command('/release', async ({ command, ack }) => {
@@ -48,8 +49,8 @@ export function registerReleaseCommand(app: App, deps: Deps): void {
         return snap ? reply(statusMessage(snap)) : notFound(cmd.releaseId);
       }
       case 'why': {
-        const snap = releaseSnapshot(deps, cmd.releaseId);
-        return snap ? reply(whyMessage(snap)) : notFound(cmd.releaseId);
+        const report = explainHolds(deps, cmd.releaseId);
+        return report ? reply(whyMessage(report)) : notFound(cmd.releaseId);
       }
       case 'audit': {
         const trail = releaseAudit(deps, cmd.releaseId);
@@ -106,11 +107,23 @@ export function registerReleaseCommand(app: App, deps: Deps): void {
         await openScheduleModal(deps, cmd.releaseId, user, command.trigger_id);
         return;
       }
+      case 'freeze': {
+        const list = await freezeListFor(deps, user, cmd.args);
+        if (list) return reply(list);
+        await ack();
+        await openFreezeModal(deps, command.trigger_id);
+        return;
+      }
       case 'windows':
-      case 'freeze':
+        return reply(windowsMessage(windowsOverview(deps, deps.now()), deps.policy.timezone, isAdmin(deps, user)));
       case 'calendar':
-      case 'stats':
-        return reply(simple(NOT_YET[cmd.kind] ?? 'Not available yet.'));
+        return reply(calendarMessage(deployCalendar(deps, { from: deps.now(), days: CALENDAR_DAYS }), CALENDAR_DAYS));
+      case 'stats': {
+        const args = parseStatsArgs(cmd.args, serviceNames(deps.policy));
+        if (!args.ok) return reply(simple(esc(args.error)));
+        const now = deps.now();
+        return reply(statsMessage(releaseStats(deps, { service: args.service, since: now - args.ms, until: now })));
+      }
       case 'unknown':
         return reply(usageMessage(cmd.text));
     }

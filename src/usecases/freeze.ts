@@ -1,0 +1,94 @@
+/**
+ * Freezes declared in Slack (admins and release managers). A new freeze is announced, and every scheduled
+ * release whose slot falls inside it goes back to scheduling, with its owners told.
+ */
+import { freezeBoundToMillis, serviceNames } from '../config';
+import type { Freeze } from '../config';
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { updateRelease } from '../db/release.repo';
+import { activeOverride, insertFreeze, scheduledBetween } from '../db/schedule.repo';
+import { freezeApplies } from '../domain/calendar';
+import { mention, relId } from '../slack/format';
+import { freezeAnnouncement } from '../slack/views/freeze.view';
+import type { Deps } from './deps';
+import { isAdmin, rolesOf } from './roles';
+import { effectiveFreezes } from './slots';
+
+export async function canManageFreezes(deps: Deps, actor: string): Promise<boolean> {
+  return isAdmin(deps, actor) || (await rolesOf(deps, null, actor)).includes('release_manager');
+}
+
+export interface FreezeInput {
+  actor: string;
+  start: string; // YYYY-MM-DD (whole days in the policy time zone)
+  end: string; // YYYY-MM-DD, inclusive
+  reason: string;
+  services: string[] | null;
+}
+
+export type FreezeResult =
+  | { kind: 'declared'; freeze: Freeze; id: number; moved: Release[] }
+  | { kind: 'invalid'; errors: Partial<Record<'start' | 'end' | 'reason' | 'services', string>> }
+  | { kind: 'denied' };
+
+export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<FreezeResult> {
+  if (!(await canManageFreezes(deps, input.actor))) return { kind: 'denied' };
+  const zone = deps.policy.timezone;
+  const now = deps.now();
+  const errors: Partial<Record<'start' | 'end' | 'reason' | 'services', string>> = {};
+  const start = freezeBoundToMillis(input.start, zone, 'start');
+  const end = freezeBoundToMillis(input.end, zone, 'end');
+  const reason = input.reason.trim();
+  if (start === null) errors.start = 'Pick the first day of the freeze.';
+  if (end === null) errors.end = 'Pick the last day of the freeze.';
+  if (start !== null && end !== null && end <= start) errors.end = 'The last day must be on or after the first day.';
+  if (end !== null && end <= now) errors.end = 'This freeze would already be over.';
+  if (!reason) errors.reason = 'A reason is required: it is announced.';
+  if (reason.length > 500) errors.reason = 'Keep the reason under 500 characters.';
+  const known = serviceNames(deps.policy);
+  const unknown = (input.services ?? []).filter((s) => !known.includes(s));
+  if (unknown.length) errors.services = `Unknown services: ${unknown.join(', ')}.`;
+  if (Object.keys(errors).length || start === null || end === null) return { kind: 'invalid', errors };
+  const services = input.services && input.services.length ? input.services : null;
+  const freeze: Freeze = { start, end, reason, services, startText: input.start, endText: input.end };
+
+  const result = inTransaction(deps.db, (tx) => {
+    const row = insertFreeze(tx, { start, end, reason, services, createdBy: input.actor, createdAt: now });
+    appendAudit(tx, { at: now, releaseId: null, actor: input.actor, action: 'freeze.declared', details: { id: row.id, start: input.start, end: input.end, reason, services } });
+    const moved: Release[] = [];
+    for (const r of scheduledBetween(tx, start - 30 * 60_000, end)) {
+      if (!freezeApplies(freeze, r.service) || r.scheduledAt === null) continue;
+      const override = activeOverride(tx, r.id, r.scheduledAt);
+      if (override) continue;
+      moved.push(updateRelease(tx, r.id, { state: 'scheduling', stateChangedAt: now, updatedAt: now, scheduledAt: null }));
+      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'release.unscheduled', details: { reason: 'freeze', freeze: reason, slot: new Date(r.scheduledAt).toISOString() } });
+    }
+    return { id: row.id, moved };
+  });
+
+  const channel = deps.policy.channels.announcements;
+  if (channel) {
+    await deps.slack
+      .post({ channel, text: freezeAnnouncement(freeze, input.actor, zone, result.moved.map((r) => r.id)), dedupeKey: `freeze-declared-${result.id}` })
+      .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'could not announce the freeze'));
+  }
+  for (const r of result.moved) {
+    void deps.cards.refresh(r.id);
+    void deps.cards.thread(r.id, `:snowflake: ${mention(input.actor)} declared a freeze (${reason}) over this release's slot: it is back in scheduling. Operations pick a new slot, or a release manager grants an emergency override.`);
+    const owners = [...new Set([r.requestedBy, ...(r.scheduledBy ? [r.scheduledBy] : [])])];
+    for (const owner of owners) {
+      void deps.slack
+        .dm(owner, { text: `:snowflake: ${relId(r.id)} (${r.service}) was unscheduled: a freeze (${reason}) now covers its slot.`, dedupeKey: `freeze-${result.id}-moved-${r.id}-${owner}`, releaseId: r.id })
+        .catch(() => undefined);
+    }
+    void deps.timers.syncRelease(r.id);
+  }
+  return { kind: 'declared', freeze, id: result.id, moved: result.moved };
+}
+
+/** Freezes in force now or later (policy and Slack), for `/release freeze` and the calendar. */
+export function currentFreezes(deps: Pick<Deps, 'db' | 'policy' | 'now'>): Freeze[] {
+  return effectiveFreezes(deps.db, deps.policy, deps.now());
+}

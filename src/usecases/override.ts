@@ -1,0 +1,82 @@
+/**
+ * Break-glass: a release manager who did not request the release lets it deploy during a freeze, with a reason.
+ * The override expires on its own, is announced, and makes the post-release review mandatory.
+ */
+import { inTransaction } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { getRelease, updateRelease } from '../db/release.repo';
+import type { OverrideRow } from '../db/schedule.repo';
+import { activeOverride, insertOverride } from '../db/schedule.repo';
+import { escTrunc, mention, relId, slackDate } from '../slack/format';
+import type { Deps } from './deps';
+import { NotFoundError } from './errors';
+import { rolesOf } from './roles';
+
+export const OVERRIDE_HOURS = [4, 12, 24, 48, 72] as const;
+const OVERRIDE_STATES = ['scheduling', 'scheduled'];
+
+export type OverrideDenial = 'not_release_manager' | 'requester' | 'not_ready' | 'already';
+
+export async function checkOverride(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; why: OverrideDenial | null }> {
+  const release = getRelease(deps.db, releaseId);
+  if (!release) throw new NotFoundError(`REL-${releaseId}`);
+  if (!OVERRIDE_STATES.includes(release.state)) return { release, why: 'not_ready' };
+  if (actor === release.requestedBy) return { release, why: 'requester' };
+  if (!(await rolesOf(deps, release.service, actor)).includes('release_manager')) return { release, why: 'not_release_manager' };
+  if (activeOverride(deps.db, release.id, deps.now())) return { release, why: 'already' };
+  return { release, why: null };
+}
+
+export function overrideDenialText(release: Release, why: OverrideDenial): string {
+  const id = relId(release.id);
+  switch (why) {
+    case 'not_release_manager':
+      return `Only a release manager can grant an emergency override for ${id}.`;
+    case 'requester':
+      return `You requested ${id}: another release manager must confirm an emergency override.`;
+    case 'not_ready':
+      return `${id} is ${release.state.replace('_', ' ')}; an override applies to releases in scheduling or scheduled.`;
+    case 'already':
+      return `${id} already has an emergency override in force.`;
+  }
+}
+
+export type OverrideResult =
+  | { kind: 'granted'; override: OverrideRow; release: Release }
+  | { kind: 'denied'; release: Release; why: OverrideDenial }
+  | { kind: 'invalid'; error: string };
+
+export async function grantOverride(deps: Deps, input: { releaseId: number; actor: string; reason: string; hours: number }): Promise<OverrideResult> {
+  const reason = input.reason.trim();
+  if (!reason) return { kind: 'invalid', error: 'An emergency override needs a reason.' };
+  if (reason.length > 2000) return { kind: 'invalid', error: 'Keep the reason under 2,000 characters.' };
+  if (!(OVERRIDE_HOURS as readonly number[]).includes(input.hours)) return { kind: 'invalid', error: 'Pick how long the override lasts.' };
+  const check = await checkOverride(deps, input.releaseId, input.actor);
+  if (check.why) return { kind: 'denied', release: check.release, why: check.why };
+  const now = deps.now();
+  const result = inTransaction(deps.db, (tx) => {
+    const release = getRelease(tx, input.releaseId);
+    if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    if (activeOverride(tx, release.id, now)) return { kind: 'denied', release, why: 'already' } as const;
+    const override = insertOverride(tx, { releaseId: release.id, grantedBy: input.actor, reason, createdAt: now, expiresAt: now + input.hours * 3_600_000 });
+    const updated = updateRelease(tx, release.id, { reviewRequired: true, updatedAt: now });
+    appendAudit(tx, {
+      at: now,
+      releaseId: release.id,
+      actor: input.actor,
+      action: 'override.granted',
+      details: { reason, expires_at: new Date(override.expiresAt).toISOString(), hours: input.hours },
+    });
+    return { kind: 'granted', override, release: updated } as const;
+  });
+  if (result.kind !== 'granted') return result;
+  const r = result.release;
+  const text = `:rotating_light: Emergency override for ${relId(r.id)} (${r.service} ${escTrunc(r.version, 64)}) by ${mention(input.actor)} until ${slackDate(result.override.expiresAt)}: ${escTrunc(reason, 1500)}. Freezes don't apply to it until then; a post-release review is mandatory.`;
+  void deps.cards.refresh(r.id);
+  void deps.cards.thread(r.id, text);
+  const channel = deps.policy.channels.announcements;
+  if (channel) await deps.slack.post({ channel, text, dedupeKey: `override-granted-${result.override.id}`, releaseId: r.id }).catch(() => undefined);
+  await deps.timers.add({ name: 'override-expire', payload: { overrideId: result.override.id, releaseId: r.id }, at: result.override.expiresAt });
+  return result;
+}
