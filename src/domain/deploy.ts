@@ -1,0 +1,89 @@
+/**
+ * Deploy, monitoring and rollback rules. Pure: no I/O, callers pass the clock. Decisions are returned values.
+ */
+import type { ReleaseState, Role } from './types';
+
+export const DEPLOY_REPORTS = ['started', 'succeeded', 'failed', 'rolled_back'] as const;
+export type DeployReport = (typeof DEPLOY_REPORTS)[number];
+
+export type ReportDecision =
+  | { kind: 'apply'; to: ReleaseState }
+  /** A duplicate or a late, out-of-order report: accepted, changes nothing. */
+  | { kind: 'noop' }
+  /** The release cannot take this report in its state. */
+  | { kind: 'conflict' };
+
+/**
+ * What a deployment report (API or the card's Mark deployed / Mark failed) does to a release in `state`.
+ * Reports may arrive twice or out of order: a `started` after `succeeded` changes nothing.
+ */
+export function decideDeployReport(state: ReleaseState, report: DeployReport): ReportDecision {
+  switch (report) {
+    case 'started':
+      if (state === 'scheduled') return { kind: 'apply', to: 'deploying' };
+      if (state === 'deploying' || state === 'monitoring' || state === 'released' || state === 'failed' || state === 'rolled_back') return { kind: 'noop' };
+      return { kind: 'conflict' };
+    case 'succeeded':
+      if (state === 'scheduled' || state === 'deploying') return { kind: 'apply', to: 'monitoring' };
+      if (state === 'monitoring' || state === 'released') return { kind: 'noop' };
+      return { kind: 'conflict' };
+    case 'failed':
+      if (state === 'deploying') return { kind: 'apply', to: 'failed' };
+      if (state === 'failed') return { kind: 'noop' };
+      return { kind: 'conflict' };
+    case 'rolled_back':
+      if (state === 'deploying' || state === 'monitoring' || state === 'failed' || state === 'released') return { kind: 'apply', to: 'rolled_back' };
+      if (state === 'rolled_back') return { kind: 'noop' };
+      return { kind: 'conflict' };
+  }
+}
+
+/** Who deploys: operations. */
+export function mayDeploy(roles: readonly Role[]): boolean {
+  return roles.includes('operations');
+}
+
+export type RollbackDenial = 'not_allowed' | 'wrong_state' | 'offer_expired';
+
+/**
+ * Roll back: operations or release managers, while deploying, monitoring, after a failed deploy, and for
+ * `offerFor` ms after the release.
+ */
+export function decideRollback(
+  input: { state: ReleaseState; releasedAt: number | null; now: number; offerFor: number },
+  roles: readonly Role[],
+): { kind: 'allow' } | { kind: 'deny'; why: RollbackDenial } {
+  if (!roles.includes('operations') && !roles.includes('release_manager')) return { kind: 'deny', why: 'not_allowed' };
+  return rollbackOffered(input) ? { kind: 'allow' } : { kind: 'deny', why: input.state === 'released' ? 'offer_expired' : 'wrong_state' };
+}
+
+/** Whether a rollback is on offer for a release in this state (regardless of who asks). */
+export function rollbackOffered(input: { state: ReleaseState; releasedAt: number | null; now: number; offerFor: number }): boolean {
+  if (input.state === 'deploying' || input.state === 'monitoring' || input.state === 'failed') return true;
+  if (input.state === 'released') return input.releasedAt !== null && input.now - input.releasedAt <= input.offerFor;
+  return false;
+}
+
+/** Consecutive failed probes that raise an alert. */
+export const PROBE_ALERT_AFTER = 2;
+
+export function probeAlertDue(consecutiveFailures: number, alreadyAlerted: boolean): boolean {
+  return consecutiveFailures >= PROBE_ALERT_AFTER && !alreadyAlerted;
+}
+
+/** At the end of the watch: released automatically only with a health check that answered and is healthy now. */
+export function watchEndsHealthy(input: { hasHealthCheck: boolean; probesOk: number; consecutiveFailures: number; alerted: boolean }): boolean {
+  return input.hasHealthCheck && input.probesOk > 0 && input.consecutiveFailures === 0 && !input.alerted;
+}
+
+/** A service's rollback is "due a drill" when it has never run or last ran longer ago than `drillAfter`. */
+export function rollbackDrillDue(lastRollbackAt: number | null, now: number, drillAfter: number): boolean {
+  return lastRollbackAt === null || now - lastRollbackAt > drillAfter;
+}
+
+/** Time to restore: from the incident (or the rollback request) to the restore. */
+export function timeToRestore(d: { incidentAt: number | null; rollbackRequestedAt: number | null; restoredAt: number | null }): number | null {
+  if (d.restoredAt === null) return null;
+  const from = d.incidentAt ?? d.rollbackRequestedAt;
+  return from === null ? null : Math.max(0, d.restoredAt - from);
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness';
+import { CHANNELS, U, findCard, responsesTo, startHarness, textOf, waitForCard } from '../support/harness';
+import type { FakeTarget } from '../support/deploy-fixtures';
+import { DEPLOYING, auditActions, policyWith, scheduledRelease, startTarget, threadTexts, waitForThread } from '../support/deploy-fixtures';
+
+let h: Harness | null = null;
+let health: FakeTarget | null = null;
+afterEach(async () => {
+  await h?.close();
+  await health?.close();
+  h = null;
+  health = null;
+});
+
+async function deployed(t: Harness) {
+  const a = await scheduledRelease(t);
+  await t.driver.clickButton(U.ops, a.card, 'Start deploy');
+  await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(DEPLOYING));
+  await t.driver.clickButton(U.ops, a.card, 'Mark deployed');
+  await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('Monitoring'));
+  return a;
+}
+
+describe('post-release monitoring', () => {
+  it('probes the health check during the watch; a healthy watch ends released, announced, with a check-in to operations', async () => {
+    health = await startTarget();
+    const t = await startHarness({ policy: policyWith({ health: `${health.url}/healthz` }) });
+    h = t;
+    const a = await deployed(t);
+    await waitForThread(t, a.card, 'probing');
+    // the probe runs from a job scheduler with a stable id while the watch lasts
+    const schedulers = await t.gl.timers.queue.getJobSchedulers();
+    expect(schedulers.map((s) => s.key)).toContain(`release-${a.id}-health-probe`);
+    // Redis loses everything mid-watch: the probe scheduler and the end of the watch come back from SQLite
+    await t.gl.timers.queue.obliterate({ force: true });
+    expect(await t.gl.timers.queue.getJobSchedulers()).toHaveLength(0);
+    await t.gl.timers.rebuild();
+    expect((await t.gl.timers.queue.getJobSchedulers()).map((s) => s.key)).toContain(`release-${a.id}-health-probe`);
+    expect((await t.gl.timers.pending()).map((j) => j.name)).toContain('monitor-end');
+    await t.fake.waitFor(() => (health && health.received.length >= 2 ? true : undefined), { timeoutMs: 10_000 });
+
+    const done = await t.fake.waitFor(() => t.fake.messages(CHANNELS.announce).find((m) => m.text.includes(`Released: REL-${a.id}`)), { timeoutMs: 15_000 });
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*'));
+    expect(done.text).toContain('payments-api');
+    const checkin = await t.fake.waitFor(() => t.fake.dms(U.ops).find((m) => textOf(m).includes(`The watch of REL-${a.id}`)));
+    expect(textOf(checkin)).toContain('stayed healthy');
+    expect(textOf(checkin)).toContain('All good');
+    expect(textOf(checkin)).toContain('Found an issue');
+    await waitForThread(t, a.card, 'the watch ended with healthy checks');
+    // the scheduler is gone once the watch ended, and probing stopped
+    expect((await t.gl.timers.queue.getJobSchedulers()).map((s) => s.key)).not.toContain(`release-${a.id}-health-probe`);
+    const probes = health.received.length;
+    // "All good" afterwards changes nothing
+    await t.driver.clickButton(U.ops, { channel: checkin.channel, ts: checkin.ts }, 'All good');
+    await t.fake.waitFor(() => responsesTo(t, U.ops, 'already released').length > 0 || undefined);
+    expect(health.received.length).toBeLessThanOrEqual(probes + 1);
+    expect(t.fake.messages(CHANNELS.announce).filter((m) => m.text.includes(`Released: REL-${a.id}`))).toHaveLength(1);
+    const audit = (await auditActions(t, a.id)).map((e) => e.action);
+    expect(audit).toEqual(expect.arrayContaining(['deploy.succeeded', 'monitoring.ended', 'release.released']));
+  }, 60_000);
+
+  it('without a health check, operations sign off the watch from the check-in DM', async () => {
+    const t = await startHarness({ policy: policyWith({}) });
+    h = t;
+    const a = await deployed(t);
+    const checkin = await t.fake.waitFor(() => t.fake.dms(U.ops2).find((m) => textOf(m).includes(`The watch of REL-${a.id}`)), { timeoutMs: 15_000 });
+    expect(textOf(checkin)).toContain('How does it look?');
+    expect(textOf(findCard(t, CHANNELS.payments, a.id) ?? {})).toContain('Monitoring');
+    await t.driver.clickButton(U.ops2, { channel: checkin.channel, ts: checkin.ts }, 'All good');
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*'));
+    await waitForThread(t, a.card, `<@${U.ops2}>: all good`);
+    expect(threadTexts(t, a.card).filter((m) => m.includes('is *released*'))).toHaveLength(1);
+  }, 60_000);
+});
