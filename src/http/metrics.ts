@@ -1,0 +1,254 @@
+/**
+ * Prometheus metrics (`GET /metrics`, text exposition format). One Registry per running Greenlight, so tests can
+ * run several in one process. Counters and the ack histogram are fed as things happen (the /slack/events
+ * middleware, the notifier's onCall/onRateLimited hooks, the timer worker's failures); queue depth, queue lag
+ * and releases by state are read when Prometheus scrapes, with a short timeout so a down Redis never hangs a scrape.
+ *
+ * The endpoint is unauthenticated, as usual for Prometheus targets: it exposes counts and timings, never
+ * release contents or people. Keep port 3000 off the public internet except for /slack/events and /api/v1.
+ */
+import type { Queue } from 'bullmq';
+import type { RequestHandler } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Surface = 'command' | 'action' | 'view' | 'event' | 'shortcut' | 'other';
+
+/** Which Slack surface a parsed /slack/events body belongs to (Bolt has parsed it by the time the response ends). */
+export function surfaceOf(body: unknown): Surface {
+  if (!body || typeof body !== 'object') return 'other';
+  const b = body as { command?: unknown; type?: unknown };
+  if (typeof b.command === 'string') return 'command';
+  switch (b.type) {
+    case 'block_actions':
+    case 'block_suggestion':
+    case 'interactive_message':
+      return 'action';
+    case 'view_submission':
+    case 'view_closed':
+      return 'view';
+    case 'event_callback':
+      return 'event';
+    case 'shortcut':
+    case 'message_action':
+      return 'shortcut';
+    default:
+      return 'other';
+  }
+}
+
+/** Slack method names only (`chat.postMessage`), so a label can never carry anything else. */
+function methodLabel(method: string): string {
+  const m = /([A-Za-z]+(?:\.[A-Za-z]+)+)/.exec(method);
+  return m?.[1] ?? 'unknown';
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+const JOB_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
+
+interface QueueReading {
+  name: string;
+  counts: Record<string, number>;
+  lagSeconds: number;
+}
+
+export interface MetricsOptions {
+  /** process_* and nodejs_* metrics (on by default). */
+  defaultMetrics?: boolean;
+  /** How long a scrape waits for Redis or SQLite before reporting what it has (ms). */
+  collectTimeoutMs?: number;
+  now?: () => number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly ackSeconds: Histogram<'surface' | 'status'>;
+  readonly slackCalls: Counter<'method' | 'outcome' | 'error'>;
+  readonly slackRateLimited: Counter<'method'>;
+  readonly slackRetryAfterSeconds: Counter<'method'>;
+  readonly jobFailures: Counter<'job' | 'final'>;
+  readonly collectErrors: Counter<'collector'>;
+  private readonly queues: Queue[] = [];
+  private queueRead: Promise<QueueReading[]> | null = null;
+  private releaseCounts: (() => { state: string; count: number }[]) | null = null;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: MetricsOptions = {}) {
+    this.timeoutMs = opts.collectTimeoutMs ?? 1_000;
+    this.now = opts.now ?? Date.now;
+    const registers = [this.registry];
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.ackSeconds = new Histogram({
+      name: 'greenlight_slack_ack_seconds',
+      help: 'Time from a Slack request arriving at /slack/events to the HTTP response finishing (Slack allows 3 s), by surface.',
+      labelNames: ['surface', 'status'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+      registers,
+    });
+    this.slackCalls = new Counter({
+      name: 'greenlight_slack_api_calls_total',
+      help: 'Slack Web API calls made by the notifier, by method and outcome (ok | error, with Slack\'s error code).',
+      labelNames: ['method', 'outcome', 'error'],
+      registers,
+    });
+    this.slackRateLimited = new Counter({
+      name: 'greenlight_slack_rate_limited_total',
+      help: 'Slack answers of 429 (rate limited); each is retried after Retry-After.',
+      labelNames: ['method'],
+      registers,
+    });
+    this.slackRetryAfterSeconds = new Counter({
+      name: 'greenlight_slack_retry_after_seconds_total',
+      help: 'Seconds Slack asked Greenlight to wait (Retry-After) before retrying.',
+      labelNames: ['method'],
+      registers,
+    });
+    this.jobFailures = new Counter({
+      name: 'greenlight_job_failures_total',
+      help: 'Timer jobs that threw, by job name; final="true" when no attempt is left.',
+      labelNames: ['job', 'final'],
+      registers,
+    });
+    this.collectErrors = new Counter({
+      name: 'greenlight_metrics_collect_errors_total',
+      help: 'Scrapes where a collector (queue, releases) could not read its source in time.',
+      labelNames: ['collector'],
+      registers,
+    });
+    // Collected on scrape (arrow functions: `this` stays the Metrics).
+    const queueJobs = new Gauge({
+      name: 'greenlight_queue_jobs',
+      help: 'Jobs in each BullMQ queue by state.',
+      labelNames: ['queue', 'state'],
+      registers,
+      collect: async () => {
+        queueJobs.reset();
+        for (const q of await this.readQueues()) for (const [state, n] of Object.entries(q.counts)) queueJobs.set({ queue: q.name, state }, n);
+      },
+    });
+    const queueLag = new Gauge({
+      name: 'greenlight_queue_oldest_waiting_seconds',
+      help: 'Age of the oldest job that is due but not yet picked up (0 when none wait): the queue lag.',
+      labelNames: ['queue'],
+      registers,
+      collect: async () => {
+        queueLag.reset();
+        for (const q of await this.readQueues()) queueLag.set({ queue: q.name }, q.lagSeconds);
+      },
+    });
+    const releases = new Gauge({
+      name: 'greenlight_releases',
+      help: 'Releases by state.',
+      labelNames: ['state'],
+      registers,
+      collect: () => {
+        this.collectReleases(releases);
+      },
+    });
+  }
+
+  /** Notifier `onCall` hook. */
+  slackCall = (method: string, outcome: 'ok' | 'error', error?: string): void => {
+    this.slackCalls.inc({ method: methodLabel(method), outcome, error: outcome === 'ok' ? '' : (error ?? 'unknown').slice(0, 64) });
+  };
+
+  /** Notifier `onRateLimited` hook. */
+  rateLimited = (retryAfterSeconds: number, method: string): void => {
+    const m = methodLabel(method);
+    this.slackRateLimited.inc({ method: m });
+    if (Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) this.slackRetryAfterSeconds.inc({ method: m }, retryAfterSeconds);
+  };
+
+  /** Timers `onFailed` hook. */
+  jobFailed = (name: string, final: boolean): void => {
+    this.jobFailures.inc({ job: name, final: String(final) });
+  };
+
+  watchQueue(queue: Queue): void {
+    this.queues.push(queue);
+  }
+
+  /** What `greenlight_releases` reports: one `SELECT state, count(*) … GROUP BY state` per scrape. */
+  countReleasesWith(fn: () => { state: string; count: number }[]): void {
+    this.releaseCounts = fn;
+  }
+
+  /** Express middleware for the /slack/events path: times each request until its response has been sent. */
+  ackTiming(): RequestHandler {
+    return (req, res, next) => {
+      const stop = this.ackSeconds.startTimer();
+      res.once('finish', () => stop({ surface: surfaceOf(req.body), status: String(res.statusCode) }));
+      next();
+    };
+  }
+
+  /** `GET /metrics` handler. */
+  handler(): RequestHandler {
+    return (_req, res, next) => {
+      this.registry.metrics().then(
+        (text) => {
+          res.setHeader('content-type', this.registry.contentType);
+          res.send(text);
+        },
+        (err: unknown) => next(err),
+      );
+    };
+  }
+
+  /** One read of every queue per scrape, shared by the gauges (prom-client collects them concurrently). */
+  private readQueues(): Promise<QueueReading[]> {
+    this.queueRead ??= this.fetchQueues().finally(() => {
+      this.queueRead = null;
+    });
+    return this.queueRead;
+  }
+
+  private async fetchQueues(): Promise<QueueReading[]> {
+    const readings = await Promise.all(
+      this.queues.map(async (queue): Promise<QueueReading | null> => {
+        try {
+          const [counts, oldest] = await withTimeout(
+            Promise.all([queue.getJobCounts(...JOB_STATES), queue.getJobs(['waiting', 'prioritized'], 0, 0, true)]),
+            this.timeoutMs,
+          );
+          // A job is due at its creation time plus its delay; the oldest due one shows how far behind the worker is.
+          const due = oldest.filter((j) => Boolean(j)).map((j) => j.timestamp + (j.opts.delay ?? 0));
+          return {
+            name: queue.name,
+            counts: Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])),
+            lagSeconds: due.length === 0 ? 0 : Math.max(0, (this.now() - Math.min(...due)) / 1000),
+          };
+        } catch {
+          this.collectErrors.inc({ collector: 'queue' });
+          return null;
+        }
+      }),
+    );
+    return readings.filter((r): r is QueueReading => r !== null);
+  }
+
+  private collectReleases(gauge: Gauge<'state'>): void {
+    gauge.reset();
+    if (!this.releaseCounts) return;
+    try {
+      for (const { state, count } of this.releaseCounts()) gauge.set({ state }, count);
+    } catch {
+      this.collectErrors.inc({ collector: 'releases' });
+    }
+  }
+}

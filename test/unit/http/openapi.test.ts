@@ -1,0 +1,135 @@
+/** The OpenAPI document matches the router (every route, nothing extra) and the zod schemas it was generated from. */
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { apiRouter, checkBodySchema, createReleaseBodySchema, deploymentBodySchema } from '../../../src/http/api';
+import { ROUTES, openApiDocument, openApiPath } from '../../../src/http/openapi';
+import type { Deps } from '../../../src/usecases/deps';
+
+interface Layer {
+  route?: { path: string | string[]; methods: Record<string, boolean> };
+}
+
+/** `METHOD /path` of every route registered on the /api/v1 router (express 5 keeps them on `router.stack`). */
+function registeredRoutes(): string[] {
+  const router = apiRouter({} as unknown as Deps, 'x'.repeat(32)) as unknown as { stack: Layer[] };
+  const out: string[] = [];
+  for (const layer of router.stack) {
+    if (!layer.route) continue;
+    const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+    for (const path of paths) for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.push(`${method.toUpperCase()} ${openApiPath(path)}`);
+  }
+  return out.sort();
+}
+
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; responses: Record<string, unknown> }>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+}
+
+const doc = JSON.parse(JSON.stringify(openApiDocument())) as Doc;
+
+function documented(): string[] {
+  return Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
+}
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1 JSON', () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(0);
+  });
+
+  it('documents every route registered on the /api/v1 router, and nothing else', () => {
+    const routes = registeredRoutes();
+    expect(routes.length).toBeGreaterThanOrEqual(5);
+    // openapi.json itself is mounted in server.ts, in front of the router (it needs no token).
+    expect(documented()).toEqual([...routes, 'GET /openapi.json'].sort());
+  });
+
+  it('every response and request body schema it references exists', () => {
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      const name = /#\/components\/schemas\/([^"]+)/.exec(ref)?.[1];
+      expect(name && doc.components.schemas[name], ref).toBeTruthy();
+    }
+  });
+
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const bodySchema = (path: string) => {
+    const ref = doc.paths[path]?.post?.requestBody?.content['application/json']?.schema.$ref ?? '';
+    const name = ref.replace('#/components/schemas/', '');
+    const schema = doc.components.schemas[name];
+    if (!schema) throw new Error(`no request body schema for ${path}`);
+    return ajv.compile(schema);
+  };
+
+  const release = {
+    service: 'payments-api',
+    version: '1.2.3',
+    environment: 'production',
+    changelog: 'Faster checkout',
+    rollback_plan: 'Redeploy 1.2.2',
+    risk: 'low',
+    requested_by: 'U0DEV1',
+  };
+  const releaseSamples: [string, unknown][] = [
+    ['minimal', release],
+    ['with every optional field', { ...release, title: 'T', links: ['https://x.example'], commit_time: '2026-05-01T10:00:00Z', desired_at: '2026-05-02T10:00:00+02:00' }],
+    ['missing rollback_plan', { ...release, rollback_plan: undefined }],
+    ['an unknown field', { ...release, extra: 1 }],
+    ['a user name instead of an id', { ...release, requested_by: 'alice' }],
+    ['a date without a time', { ...release, commit_time: '2026-05-01' }],
+    ['a number as version', { ...release, version: 2 }],
+    ['links not a list', { ...release, links: 'https://x.example' }],
+    ['not an object', 'release please'],
+  ];
+
+  it.each(releaseSamples)('POST /releases body, %s: the JSON Schema and zod agree', (_name, sample) => {
+    const body = JSON.parse(JSON.stringify(sample ?? null)) as unknown;
+    expect(bodySchema('/releases')(body)).toBe(createReleaseBodySchema.safeParse(body).success);
+  });
+
+  const checkSamples: [string, unknown][] = [
+    ['passed', { criterion: 'tests', status: 'passed' }],
+    ['failed with url and details', { criterion: 'security', status: 'failed', url: 'https://ci.example/run/1', details: 'CVE-1' }],
+    ['an unknown criterion', { criterion: 'vibes', status: 'passed' }],
+    ['status ok', { criterion: 'tests', status: 'ok' }],
+    ['a javascript: url', { criterion: 'tests', status: 'passed', url: 'javascript:alert(1)' }],
+    ['an ftp url', { criterion: 'tests', status: 'passed', url: 'ftp://files.example/x' }],
+    ['details too long', { criterion: 'tests', status: 'passed', details: 'x'.repeat(2001) }],
+    ['an unknown field', { criterion: 'tests', status: 'passed', by: 'ci' }],
+  ];
+
+  it.each(checkSamples)('POST /releases/{id}/checks body, %s: the JSON Schema and zod agree', (_name, sample) => {
+    expect(bodySchema('/releases/{id}/checks')(sample)).toBe(checkBodySchema.safeParse(sample).success);
+  });
+
+  const deploymentSamples: [string, unknown][] = [
+    ['succeeded', { status: 'succeeded' }],
+    ['started with a url', { status: 'started', url: 'https://deploy.example/runs/7' }],
+    ['an unknown status', { status: 'done' }],
+    ['a url without http', { status: 'failed', url: 'mailto:ops@example.com' }],
+    ['no status', { url: 'https://deploy.example/runs/7' }],
+  ];
+
+  it.each(deploymentSamples)('POST /releases/{id}/deployments body, %s: the JSON Schema and zod agree', (_name, sample) => {
+    expect(bodySchema('/releases/{id}/deployments')(sample)).toBe(deploymentBodySchema.safeParse(sample).success);
+  });
+
+  it('the samples cover both answers', () => {
+    expect(deploymentSamples.map(([, s]) => deploymentBodySchema.safeParse(s).success)).toEqual([true, true, false, false, false]);
+    expect(releaseSamples.map(([, s]) => createReleaseBodySchema.safeParse(JSON.parse(JSON.stringify(s ?? null))).success)).toContain(true);
+    expect(releaseSamples.map(([, s]) => createReleaseBodySchema.safeParse(JSON.parse(JSON.stringify(s ?? null))).success)).toContain(false);
+    expect(checkSamples.map(([, s]) => checkBodySchema.safeParse(s).success)).toContain(true);
+    expect(checkSamples.map(([, s]) => checkBodySchema.safeParse(s).success)).toContain(false);
+  });
+
+  it('every route in the table has at least one response', () => {
+    for (const r of ROUTES) expect(Object.keys(r.responses).length, `${r.method} ${r.path}`).toBeGreaterThan(0);
+  });
+});
