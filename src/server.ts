@@ -101,7 +101,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     ...(opts.timers?.reconcileEveryMs ? { reconcileEveryMs: opts.timers.reconcileEveryMs } : {}),
     deriveAll: () => deriveAllTimers(deps),
     deriveRelease: (id) => deriveReleaseTimers(deps, id),
-    process: (name, payload, job) => processTimer(deps)(name, payload, job.attemptsMade),
+    process: (name, payload) => processTimer(deps)(name, payload),
     digest: policy.channels.announcements
       ? { pattern: `${hours.start % 60} ${Math.floor(hours.start / 60)} * * ${hours.days.map((d) => d % 7).join(',')}`, tz: policy.timezone }
       : null,

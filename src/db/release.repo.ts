@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { ApprovalView, CriteriaMap } from '../domain/workflow';
 import type { ApprovalStage, Criterion, CriterionStatus, Environment, ReleaseState, Risk, Role } from '../domain/types';
 import { CRITERIA } from '../domain/types';
@@ -187,4 +187,16 @@ export function setRoleMembers(tx: DbOrTx, scope: string, role: Role, members: s
     .values({ scope, role, members, updatedBy: by, updatedAt: at })
     .onConflictDoUpdate({ target: [roleAssignments.scope, roleAssignments.role], set: { members, updatedBy: by, updatedAt: at } })
     .run();
+}
+
+/** Releases whose state has pre-deploy timers (approval stages and scheduled), by id after `afterId`. */
+export function releasesWithTimers(tx: DbOrTx, afterId: number, limit: number): Release[] {
+  return tx
+    .select()
+    .from(releases)
+    .where(and(inArray(releases.state, ['review', 'qa', 'signoff', 'scheduling', 'scheduled']), gt(releases.id, afterId)))
+    .orderBy(asc(releases.id))
+    .limit(limit)
+    .all()
+    .map(toRelease);
 }

@@ -279,7 +279,9 @@ export function apiRouter(deps: Deps, token: string | null): Router {
 }
 
 function csvCell(v: unknown): string {
-  const s = typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v);
+  const raw = typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v);
+  // A cell a spreadsheet would run as a formula is prefixed with ' (CSV injection).
+  const s = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

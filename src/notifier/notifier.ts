@@ -188,6 +188,12 @@ export class Notifier {
     }
   }
 
+  /** What the ledger says was sent under `key` (channel and ts once the send has finished). */
+  sentByKey(key: string): { channel: string; ts: string | null } | null {
+    const row = this.db.select().from(sentMessages).where(eq(sentMessages.dedupeKey, key)).get();
+    return row ? { channel: row.channel, ts: row.ts } : null;
+  }
+
   async update(args: { channel: string; ts: string; text: string; blocks?: Blocks }): Promise<void> {
     await this.call('chat.update', () =>
       this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, ...(args.blocks ? { blocks: args.blocks } : {}) }),
@@ -226,12 +232,19 @@ export class Notifier {
   /** Replies through an interaction's response_url (ephemeral unless told otherwise). */
   async respond(responseUrl: string, body: { text: string; blocks?: Blocks; response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean }): Promise<void> {
     await this.call('response_url', async () => {
-      const res = await fetch(responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...body }),
-      });
-      if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+      const payload = JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...body });
+      for (let attempt = 0; ; attempt++) {
+        const res = await fetch(responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: payload,
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (res.ok) return;
+        // Slack's own 5xx is worth one more try; a 4xx (used or expired URL) is final.
+        if (res.status < 500 || attempt >= 1) throw new Error(`response_url answered ${res.status}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
     });
   }
 

@@ -39,6 +39,9 @@ export interface TimersOptions {
   onFailed?: (name: string, final: boolean) => void;
 }
 
+const LOOKAHEAD_MS = 2_000;
+const LOOKAHEAD_EVERY_MS = 1_000;
+
 const JOB_OPTIONS = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1_000 },
@@ -54,6 +57,9 @@ export class Timers implements TimerPort {
   private readonly prefix: string;
   private readonly sentinel: string;
   private reconcileTimer: NodeJS.Timeout | null = null;
+  private lookaheadTimer: NodeJS.Timeout | null = null;
+  /** In-process wake-ups for delayed jobs due within LOOKAHEAD_MS (Redis wakes blocked clients only every 1/hz s). */
+  private readonly armed = new Map<string, NodeJS.Timeout>();
   private rebuilding: Promise<number> | null = null;
   private closed = false;
   private wasDisconnected = false;
@@ -106,6 +112,10 @@ export class Timers implements TimerPort {
     await this.rebuild();
     const every = this.opts.reconcileEveryMs ?? 15_000;
     this.reconcileTimer = setInterval(() => void this.reconcile(), every);
+    if (this.worker) {
+      this.lookaheadTimer = setInterval(() => void this.lookahead(), LOOKAHEAD_EVERY_MS);
+      this.lookaheadTimer.unref();
+    }
     this.reconcileTimer.unref();
   }
 
@@ -152,10 +162,46 @@ export class Timers implements TimerPort {
     }
     const delay = Math.max(0, spec.at - this.now());
     await this.queue.add(spec.name, spec.payload, { ...JOB_OPTIONS, jobId: timerId(spec), delay });
+    if (delay > 0 && delay <= LOOKAHEAD_MS) this.arm(timerId(spec), Date.now() + delay);
   }
 
   async removeRepeating(id: string): Promise<void> {
     await this.queue.removeJobScheduler(id);
+  }
+
+  /**
+   * Precision: BullMQ wakes a worker for a delayed job through a Redis blocking timeout, which Redis only checks
+   * every 1/hz seconds (100 ms by default), so timers fire ~50 ms late on average. For jobs due within the next
+   * LOOKAHEAD_MS we also keep an in-process timer that promotes the job at its due time. Promoting a job BullMQ
+   * already moved is a harmless no-op; the job still runs once.
+   */
+  private arm(jobId: string, dueRealMs: number): void {
+    if (!this.worker || this.closed || this.armed.has(jobId)) return;
+    const t = setTimeout(() => {
+      this.armed.delete(jobId);
+      void this.queue
+        .getJob(jobId)
+        .then(async (job) => {
+          if (job && (await job.isDelayed())) await job.promote();
+        })
+        .catch(() => undefined);
+    }, Math.max(0, dueRealMs - Date.now()));
+    t.unref();
+    this.armed.set(jobId, t);
+  }
+
+  private async lookahead(): Promise<void> {
+    if (this.closed || this.connection.status !== 'ready') return;
+    try {
+      const horizon = Date.now() + LOOKAHEAD_MS;
+      for (const job of await this.queue.getJobs(['delayed'], 0, 199, true)) {
+        if (!job?.id) continue;
+        const due = job.timestamp + (job.opts.delay ?? 0);
+        if (due <= horizon) this.arm(job.id, due);
+      }
+    } catch {
+      /* the next round tries again; BullMQ still runs the jobs, only less precisely */
+    }
   }
 
   /** Adds many timers in bulk (one round trip per chunk); repeating ones one by one. */
@@ -203,6 +249,9 @@ export class Timers implements TimerPort {
   async close(): Promise<void> {
     this.closed = true;
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    if (this.lookaheadTimer) clearInterval(this.lookaheadTimer);
+    for (const t of this.armed.values()) clearTimeout(t);
+    this.armed.clear();
     await this.worker?.close();
     await this.queue.close();
     this.connection.disconnect();

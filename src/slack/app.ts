@@ -5,6 +5,9 @@
 import { createHash } from 'node:crypto';
 import { App, ExpressReceiver } from '@slack/bolt';
 import type { App as BoltApp } from '@slack/bolt';
+
+/** Bolt's extended error handler (the last overload of App.error), which also receives the request body. */
+type ExtendedErrorHandler = Parameters<BoltApp['error']>[0];
 import type { Application } from 'express';
 import type { Env } from '../config';
 import { markDelivery } from '../db/release.repo';
@@ -47,6 +50,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
       logger,
       clientOptions,
       deferInitialization: true,
+      extendedErrorHandler: true,
     });
   } else {
     const receiver = new ExpressReceiver({
@@ -57,7 +61,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
       processBeforeResponse: false,
       // Bolt answers 401 for a bad signature or a timestamp older than five minutes.
     });
-    app = new App({ token: env.slackBotToken ?? '', receiver, logger, clientOptions, deferInitialization: true });
+    app = new App({ token: env.slackBotToken ?? '', receiver, logger, clientOptions, deferInitialization: true, extendedErrorHandler: true });
   }
 
   // Exactly once: a retried event (X-Slack-Retry-Num) or a replayed request is acknowledged and dropped.
@@ -81,11 +85,25 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
   registerFreezeHandlers(app, deps);
   registerHomeEvents(app, deps);
 
-  app.error(async (error) => {
+  // The one error boundary: coded errors become a private explanation to the person, anything else an apology;
+  // both are logged. (Modal input errors are answered inline by the listeners themselves.)
+  const onError: ExtendedErrorHandler = async ({ error, body }) => {
     const original = (error as { original?: unknown }).original ?? error;
-    if (original instanceof AppError) deps.logger.warn({ code: original.code, err: original.message }, 'request refused');
+    const coded = original instanceof AppError;
+    if (coded) deps.logger.warn({ code: original.code, err: original.message }, 'request refused');
     else deps.logger.error({ err: (original as Error).message, stack: (original as Error).stack }, 'unhandled error in a Slack listener');
-  });
+    const b = (body ?? {}) as { user?: { id?: string } | string; user_id?: string; response_url?: string; event?: unknown };
+    const user = typeof b.user === 'object' ? b.user.id : (b.user_id ?? (typeof b.user === 'string' ? b.user : undefined));
+    if (!user || b.event) return;
+    const text = coded ? `:warning: ${original.message}` : ':warning: Something went wrong on our side; nothing was changed by that click. It has been logged — please try again.';
+    try {
+      if (b.response_url) await deps.slack.respond(b.response_url, { text });
+      else await deps.slack.dm(user, { text });
+    } catch {
+      /* already logged above */
+    }
+  };
+  app.error(onError);
 
   return {
     app,

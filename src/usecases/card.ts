@@ -66,8 +66,13 @@ export class CardPublisher {
       if (!release.cardChannel) return;
       const card = releaseCard(snap);
       if (!release.cardTs) {
-        const posted = await this.ctx.slack.post({ channel: release.cardChannel, text: card.text, blocks: card.blocks, releaseId: id });
-        if (posted) updateRelease(this.ctx.db, id, { cardChannel: posted.channel, cardTs: posted.ts });
+        // The ledger key makes the card a single message even across processes or a crash before its ts was saved.
+        const key = `card-${id}`;
+        const posted = await this.ctx.slack.post({ channel: release.cardChannel, text: card.text, blocks: card.blocks, releaseId: id, dedupeKey: key });
+        const sent = posted ?? this.ctx.slack.sentByKey(key);
+        if (sent?.ts) updateRelease(this.ctx.db, id, { cardChannel: sent.channel, cardTs: sent.ts });
+        if (posted || !sent?.ts) return;
+        await this.ctx.slack.update({ channel: sent.channel, ts: sent.ts, text: card.text, blocks: card.blocks });
         return;
       }
       await this.ctx.slack.update({ channel: release.cardChannel, ts: release.cardTs, text: card.text, blocks: card.blocks });

@@ -16,7 +16,8 @@ export const REASON_MAX = 2000;
 export type DecideResult =
   | { kind: 'done'; release: Release }
   | { kind: 'denied'; release: Release; denial: StageActionDenial }
-  | { kind: 'invalid'; error: string };
+  | { kind: 'invalid'; error: string }
+  | { kind: 'stale'; release: Release };
 
 /** May the actor take this decision now? Checked before the reason modal opens, and again on submit. */
 export async function checkStageDecision(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; denial: StageActionDenial | null }> {
@@ -29,7 +30,7 @@ export async function checkStageDecision(deps: Deps, releaseId: number, actor: s
 
 export async function decideRelease(
   deps: Deps,
-  input: { releaseId: number; actor: string; decision: StageDecision; reason: string },
+  input: { releaseId: number; actor: string; decision: StageDecision; reason: string; seenRev?: number },
 ): Promise<DecideResult> {
   const reason = input.reason.trim();
   if (!reason) return { kind: 'invalid', error: 'A reason is required.' };
@@ -41,6 +42,10 @@ export async function decideRelease(
   const result = inTransaction(deps.db, (tx): DecideResult => {
     const release = getRelease(tx, input.releaseId);
     if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    if (input.seenRev !== undefined && input.seenRev !== release.contentRev) {
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.denied', details: { reason: 'stale_view', attempted: input.decision, state: release.state } });
+      return { kind: 'stale', release };
+    }
     const d = decideStageAction(release, input.actor, roles);
     if (d.kind === 'deny') {
       appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.denied', details: { reason: d.denial.kind, attempted: input.decision, state: release.state } });

@@ -10,17 +10,18 @@ import { appendAudit } from '../db/audit.repo';
 import type { DeployRow, WebhookType } from '../db/deploy.repo';
 import { claimRollback, deliveriesFor, ensureDeploy, getDeploy, recordDelivery, updateDeploy } from '../db/deploy.repo';
 import type { Release } from '../db/release.repo';
-import { getRelease, updateRelease } from '../db/release.repo';
+import { criteriaFor, criteriaMap, getRelease, updateRelease } from '../db/release.repo';
 import { activeOverride, deployingFor } from '../db/schedule.repo';
 import { activeFreeze } from '../domain/calendar';
 import type { DeployReport } from '../domain/deploy';
 import { decideDeployReport, decideRollback, mayDeploy, probeAlertDue, rollbackOffered, timeToRestore, watchEndsHealthy } from '../domain/deploy';
-import { STATE_LABELS } from '../domain/types';
+import { CRITERION_LABELS, STATE_LABELS } from '../domain/types';
+import { blockingCriteria } from '../domain/workflow';
 import type { JobPayload } from '../queue/jobs';
 import { timerId } from '../queue/jobs';
 import type { WebhookPayload } from '../notifier/webhooks';
 import { postWebhook, probeHealth } from '../notifier/webhooks';
-import { mention, relId } from '../slack/format';
+import { escTrunc, mention, relId } from '../slack/format';
 import type { SlackText } from '../slack/views/deploy.view';
 import {
   checkinMessage,
@@ -126,9 +127,11 @@ export async function startDeploy(deps: Deps, input: { releaseId: number; actor:
     if (!r || r.state !== 'scheduled') return { kind: 'denied', why: `${relId(input.releaseId)} is ${STATE_LABELS[r?.state ?? 'cancelled'].toLowerCase()}, not scheduled: there is nothing to start.` };
     const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
     if (lock) return { kind: 'denied', why: `${relId(lock.id)} is still deploying ${r.service} to ${r.environment}; one deploy at a time.` };
+    const blocking = blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
+    if (blocking.length) return { kind: 'denied', why: `${relId(r.id)} is not ready: ${blocking.map((c) => CRITERION_LABELS[c]).join(', ')} must be met or waived first.` };
     const overridden = activeOverride(tx, r.id, now) !== undefined;
     const freeze = overridden ? null : activeFreeze(effectiveFreezes(tx, deps.policy, now), r.service, now);
-    if (freeze) return { kind: 'denied', why: `${r.service} is frozen now (${freeze.reason}); a release manager can grant an emergency override.` };
+    if (freeze) return { kind: 'denied', why: `${r.service} is frozen now (${escTrunc(freeze.reason, 300)}); a release manager can grant an emergency override.` };
     const updated = updateRelease(tx, r.id, { state: 'deploying', stateChangedAt: now, updatedAt: now });
     ensureDeploy(tx, { releaseId: r.id, service: r.service, environment: r.environment, startedAt: now, startedBy: input.actor });
     appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.started', details: { via: 'slack', slot: r.scheduledAt ? new Date(r.scheduledAt).toISOString() : null } });
@@ -382,6 +385,7 @@ export async function foundIssue(deps: Deps, input: { releaseId: number; actor: 
   if (!r) return { kind: 'denied', text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
   if (!roles.includes('operations') && !roles.includes('release_manager')) return { kind: 'denied', text: 'Only operations or release managers can report an issue here.' };
+  if (r.state !== 'monitoring' && r.state !== 'released') return { kind: 'denied', text: `${relId(r.id)} is ${STATE_LABELS[r.state].toLowerCase()}; an issue is reported while it is watched or after it is released.` };
   const now = deps.now();
   const d = getDeploy(deps.db, r.id);
   const offered = rollbackOffered({ state: r.state, releasedAt: d?.releasedAt ?? null, now, offerFor: deps.policy.rollback.offerFor }) && !d?.rollbackRequestedAt;
@@ -390,7 +394,7 @@ export async function foundIssue(deps: Deps, input: { releaseId: number; actor: 
     if (d) updateDeploy(tx, r.id, { incidentAt: d.incidentAt ?? now });
     appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'monitoring.issue_reported', details: { state: r.state } });
   });
-  await threadOnce(deps, r.id, `issue-${r.id}-${input.actor}-${now}`, issueReportedMessage(r, input.actor, opsOf(deps, r), Boolean(service(deps, r)?.deployWebhook), offered));
+  await threadOnce(deps, r.id, `issue-${r.id}-${input.actor}`, issueReportedMessage(r, input.actor, opsOf(deps, r), Boolean(service(deps, r)?.deployWebhook), offered));
   return { kind: 'ok', text: `:warning: Told the ${relId(r.id)} thread${offered ? '; Roll back is there' : ''}.` };
 }
 

@@ -10,7 +10,7 @@ import type { Release } from '../db/release.repo';
 import { updateRelease } from '../db/release.repo';
 import { activeOverride, insertFreeze, scheduledBetween } from '../db/schedule.repo';
 import { freezeApplies } from '../domain/calendar';
-import { mention, relId } from '../slack/format';
+import { escTrunc, mention, relId } from '../slack/format';
 import { freezeAnnouncement } from '../slack/views/freeze.view';
 import type { Deps } from './deps';
 import { isAdmin, rolesOf } from './roles';
@@ -76,11 +76,11 @@ export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<Fre
   }
   for (const r of result.moved) {
     void deps.cards.refresh(r.id);
-    void deps.cards.thread(r.id, `:snowflake: ${mention(input.actor)} declared a freeze (${reason}) over this release's slot: it is back in scheduling. Operations pick a new slot, or a release manager grants an emergency override.`);
+    void deps.cards.thread(r.id, `:snowflake: ${mention(input.actor)} declared a freeze (${escTrunc(reason, 300)}) over this release's slot: it is back in scheduling. Operations pick a new slot, or a release manager grants an emergency override.`);
     const owners = [...new Set([r.requestedBy, ...(r.scheduledBy ? [r.scheduledBy] : [])])];
     for (const owner of owners) {
       void deps.slack
-        .dm(owner, { text: `:snowflake: ${relId(r.id)} (${r.service}) was unscheduled: a freeze (${reason}) now covers its slot.`, dedupeKey: `freeze-${result.id}-moved-${r.id}-${owner}`, releaseId: r.id })
+        .dm(owner, { text: `:snowflake: ${relId(r.id)} (${r.service}) was unscheduled: a freeze (${escTrunc(reason, 300)}) now covers its slot.`, dedupeKey: `freeze-${result.id}-moved-${r.id}-${owner}`, releaseId: r.id })
         .catch(() => undefined);
     }
     void deps.timers.syncRelease(r.id);

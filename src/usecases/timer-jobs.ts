@@ -5,17 +5,18 @@
 import { DateTime } from 'luxon';
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
-import { getRelease, updateRelease } from '../db/release.repo';
+import { criteriaFor, criteriaMap, getRelease, updateRelease } from '../db/release.repo';
 import { activeOverride, deployingFor, getOverride, reminderRow, upsertReminder } from '../db/schedule.repo';
 import { activeFreeze, isWithinBusinessHours, nextBusinessTime, nextReminderTime } from '../domain/calendar';
 import { formatDuration } from '../config';
-import { isApprovalStage } from '../domain/workflow';
+import { blockingCriteria, isApprovalStage } from '../domain/workflow';
+import { CRITERION_LABELS } from '../domain/types';
 import type { JobName, JobPayload } from '../queue/jobs';
 import { parsePayload } from '../queue/jobs';
 import { sendDigest } from './digest';
 import { onDeployWebhook, onHealthProbe, onMonitorEnd } from './deploy';
 import { onActionDue, onReviewOpen, onReviewRemind } from './review';
-import { mention, relId } from '../slack/format';
+import { escTrunc, mention, relId } from '../slack/format';
 import type { SnoozeKey } from '../slack/views/timers.view';
 import { announcementText, escalationText, reminderMessage, windowOpenText } from '../slack/views/timers.view';
 import type { Deps } from './deps';
@@ -24,11 +25,17 @@ import { effectiveFreezes } from './slots';
 import { loadSnapshot } from './snapshot';
 import { pendingApprovers, zoneOf } from './timers';
 
-const LOCK_RETRY_MS = 60_000;
+/** How often a release whose slot has come re-checks the deploy lock (see `lockRetryRound`). */
+export const LOCK_RETRY_MS = 60_000;
+
+/** The retry round of a slot that has passed: grows with time, so each retry has a new, deterministic job id. */
+export function lockRetryRound(slot: number, now: number): number {
+  return Math.floor(Math.max(0, now - slot) / LOCK_RETRY_MS) + 1;
+}
 /** A reminder job may fire this much before its round is due (clock skew between processes). */
 const REMINDER_EARLY_MS = 1_000;
 
-export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>, attempt = 0): Promise<void> {
+export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): Promise<void> {
   const now = deps.now();
   const before = getRelease(deps.db, p.releaseId);
   if (!before || before.state !== 'scheduled' || before.scheduledAt !== p.at) {
@@ -46,6 +53,12 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>, a
       appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'freeze', freeze: freeze.reason } });
       return { kind: 'frozen', release: updated, reason: freeze.reason } as const;
     }
+    const blocking = blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
+    if (blocking.length) {
+      const updated = updateRelease(tx, r.id, { state: 'signoff', stateChangedAt: now, updatedAt: now, scheduledAt: null });
+      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'readiness', criteria: blocking } });
+      return { kind: 'unready', release: updated, missing: blocking.map((c) => CRITERION_LABELS[c]).join(', ') } as const;
+    }
     const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
     if (lock) return { kind: 'locked', holder: lock.id } as const;
     const updated = updateRelease(tx, r.id, { state: 'deploying', stateChangedAt: now, updatedAt: now });
@@ -56,15 +69,25 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>, a
   if (outcome.kind === 'skip') return;
   if (outcome.kind === 'locked') {
     await deps.cards.thread(p.releaseId, `:lock: The slot is here, but ${relId(outcome.holder)} is still deploying ${before.service} to ${before.environment}. I'll start this one when it finishes.`);
-    await deps.timers.add({ name: 'window-start', payload: p, at: now + LOCK_RETRY_MS, round: attempt + 1 });
+    await deps.timers.add({ name: 'window-start', payload: p, at: now + LOCK_RETRY_MS, round: lockRetryRound(p.at, now + LOCK_RETRY_MS) });
+    return;
+  }
+  if (outcome.kind === 'unready') {
+    const r = outcome.release;
+    void deps.cards.refresh(r.id);
+    await deps.cards.thread(r.id, `:clipboard: The slot is here, but readiness is not met (${outcome.missing}), so ${relId(r.id)} did not deploy and is back in sign-off.`);
+    await deps.slack
+      .dm(r.requestedBy, { text: `:clipboard: ${relId(r.id)} was not deployed: ${outcome.missing} must be met or waived first.`, dedupeKey: `unready-${r.id}-${p.at}`, releaseId: r.id })
+      .catch(() => undefined);
+    await deps.timers.syncRelease(r.id);
     return;
   }
   if (outcome.kind === 'frozen') {
     const r = outcome.release;
     void deps.cards.refresh(r.id);
-    await deps.cards.thread(r.id, `:snowflake: The slot fell inside a freeze (${outcome.reason}), so ${relId(r.id)} is back in scheduling.`);
+    await deps.cards.thread(r.id, `:snowflake: The slot fell inside a freeze (${escTrunc(outcome.reason, 300)}), so ${relId(r.id)} is back in scheduling.`);
     await deps.slack
-      .dm(r.requestedBy, { text: `:snowflake: ${relId(r.id)} was not deployed: its slot is inside a freeze (${outcome.reason}). Operations will pick a new slot.`, dedupeKey: `frozen-${r.id}-${p.at}`, releaseId: r.id })
+      .dm(r.requestedBy, { text: `:snowflake: ${relId(r.id)} was not deployed: its slot is inside a freeze (${escTrunc(outcome.reason, 300)}). Operations will pick a new slot.`, dedupeKey: `frozen-${r.id}-${p.at}`, releaseId: r.id })
       .catch(() => undefined);
     await deps.timers.syncRelease(r.id);
     return;
@@ -187,10 +210,10 @@ export async function snoozeReminder(deps: Deps, input: { releaseId: number; sta
 
 /** Dispatches a fired timer to its handler, parsing the payload with the job's zod schema. */
 export function processTimer(deps: Deps) {
-  return async (name: JobName, payload: unknown, attempt: number): Promise<void> => {
+  return async (name: JobName, payload: unknown): Promise<void> => {
     switch (name) {
       case 'window-start':
-        return onWindowStart(deps, parsePayload(name, payload), attempt);
+        return onWindowStart(deps, parsePayload(name, payload));
       case 'announce':
         return onAnnounce(deps, parsePayload(name, payload));
       case 'reminder':

@@ -2,7 +2,8 @@
  * What timers the database calls for. Called for one release after each change and for all of them at start,
  * on Redis reconnect and when Redis lost its data. Everything here is re-derivable: nothing lives only in Redis.
  */
-import { listReleases } from '../db/release.repo';
+import type { Release } from '../db/release.repo';
+import { getRelease, releasesWithTimers } from '../db/release.repo';
 import { activeOverrides, reminderRows } from '../db/schedule.repo';
 import { nextReminderTime } from '../domain/calendar';
 import { isApprovalStage } from '../domain/workflow';
@@ -10,6 +11,7 @@ import type { TimerSpec } from '../queue/jobs';
 import type { Deps } from './deps';
 import { derivePostReleaseTimers, postReleaseIds } from './post-release-timers';
 import { loadSnapshot } from './snapshot';
+import { lockRetryRound } from './timer-jobs';
 import type { ReleaseSnapshot } from './snapshot';
 
 /** People a release's current stage waits on: members of the roles still missing, minus the requester and who approved. */
@@ -43,19 +45,33 @@ export async function zoneOf(deps: Pick<Deps, 'slack' | 'policy'>, user: string)
 }
 
 export async function deriveReleaseTimers(deps: Deps, releaseId: number): Promise<TimerSpec[]> {
-  const snap = loadSnapshot(deps.db, deps.policy, releaseId, deps.now());
-  if (!snap) return [];
-  const r = snap.release;
+  const release = getRelease(deps.db, releaseId);
+  if (!release) return [];
+  return [...(await timersFor(deps, release)), ...derivePostReleaseTimers(deps, release.id)];
+}
+
+/** The pre-deploy timers of one release: its slot and announcements, or its stage's reminders and escalation. */
+async function timersFor(deps: Deps, r: Release): Promise<TimerSpec[]> {
   const specs: TimerSpec[] = [];
   const now = deps.now();
   if (r.state === 'scheduled' && r.scheduledAt !== null) {
-    specs.push({ name: 'window-start', payload: { releaseId: r.id, at: r.scheduledAt }, at: r.scheduledAt });
+    // A slot already past (waiting on the deploy lock, or missed while down) gets the current retry round's id, so the
+    // timer is re-created even though the slot's first job has completed.
+    const past = r.scheduledAt <= now;
+    specs.push({
+      name: 'window-start',
+      payload: { releaseId: r.id, at: r.scheduledAt },
+      at: past ? now : r.scheduledAt,
+      ...(past ? { round: lockRetryRound(r.scheduledAt, now) } : {}),
+    });
     for (const offset of deps.policy.announcements.before) {
       // An offset already passed when the slot was picked is skipped: "in 24 hours" an hour before would be wrong.
       if (r.scheduledAt - offset > now) specs.push({ name: 'announce', payload: { releaseId: r.id, at: r.scheduledAt, offset }, at: r.scheduledAt - offset });
     }
   }
   if (isApprovalStage(r.state)) {
+    const snap = loadSnapshot(deps.db, deps.policy, r.id, now);
+    if (!snap) return specs;
     const opened = r.stateChangedAt;
     const rows = reminderRows(deps.db, r.id, opened);
     const rem = deps.policy.reminders;
@@ -68,18 +84,18 @@ export async function deriveReleaseTimers(deps: Deps, releaseId: number): Promis
     }
     specs.push({ name: 'escalate', payload: { releaseId: r.id, stageOpenedAt: opened }, at: opened + rem.escalateAfter });
   }
-  specs.push(...derivePostReleaseTimers(deps, r.id));
   return specs;
 }
 
 export async function deriveAllTimers(deps: Deps): Promise<TimerSpec[]> {
-  const states = ['review', 'qa', 'signoff', 'scheduling', 'scheduled'] as const;
   const specs: TimerSpec[] = [];
-  const pageSize = 500;
-  for (let offset = 0; ; offset += pageSize) {
-    const page = listReleases(deps.db, { states, limit: pageSize, offset });
-    for (const r of page) specs.push(...(await deriveReleaseTimers(deps, r.id)));
-    if (page.length < pageSize) break;
+  // Keyset pages over the indexed state column: linear however many releases there are.
+  for (let after = 0; ; ) {
+    const page = releasesWithTimers(deps.db, after, 1000);
+    for (const r of page) specs.push(...(await timersFor(deps, r)));
+    const last = page[page.length - 1];
+    if (!last) break;
+    after = last.id;
   }
   for (const id of postReleaseIds(deps.db)) specs.push(...derivePostReleaseTimers(deps, id));
   for (const o of activeOverrides(deps.db, deps.now())) {

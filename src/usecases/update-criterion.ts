@@ -65,10 +65,22 @@ export async function updateCriterion(deps: Deps, input: CriterionInput): Promis
       details: { criterion: input.criterion, from: previous, to: input.status, url: input.url ?? null, details, via: input.via },
     });
     let state = release.state;
-    if (isApprovalStage(release.state)) {
-      state = deriveApprovalState({ ...facts, criteria: { ...facts.criteria, [input.criterion]: input.status } }, rules);
+    const criteriaAfter = { ...facts.criteria, [input.criterion]: input.status };
+    if (isApprovalStage(release.state) || release.state === 'scheduled') {
+      // A criterion that fails (or is reset to pending) after sign-off sends the release back to sign-off, and
+      // a scheduled release loses its slot: nothing ships while readiness is not met or waived.
+      state = deriveApprovalState({ ...facts, criteria: criteriaAfter }, rules);
+      if (release.state === 'scheduled' && state === 'scheduling') state = 'scheduled';
     }
-    const updated = updateRelease(tx, release.id, { updatedAt: now, ...(state !== release.state ? { state, stateChangedAt: now } : {}) });
+    const unscheduled = release.state === 'scheduled' && state !== 'scheduled';
+    if (unscheduled) {
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'release.unscheduled', details: { reason: 'readiness', criterion: input.criterion, status: input.status } });
+    }
+    const updated = updateRelease(tx, release.id, {
+      updatedAt: now,
+      ...(state !== release.state ? { state, stateChangedAt: now } : {}),
+      ...(unscheduled ? { scheduledAt: null } : {}),
+    });
     return { kind: 'updated', release: updated, advanced: state !== release.state, unchanged: previous === input.status };
   });
 

@@ -146,7 +146,7 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
     buttons.push(button('Reject', ACTIONS.reject, value, { style: 'danger' }));
   }
   if (r.state === 'scheduling' || r.state === 'scheduled') {
-    buttons.push(button(r.state === 'scheduled' ? 'Reschedule' : 'Schedule', ACTIONS.schedule, value, r.state === 'scheduling' ? { style: 'primary' } : {}));
+    buttons.push(button('Schedule', ACTIONS.schedule, value, r.state === 'scheduling' ? { style: 'primary' } : {}));
   }
   if ((r.state === 'scheduling' || r.state === 'scheduled') && s.freezeAhead && !s.override) {
     buttons.push(

@@ -2,6 +2,7 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { z } from 'zod';
 import { formatSlot } from '../../../domain/calendar';
+import { escTrunc } from '../../format';
 import type { Deps } from '../../../usecases/deps';
 import { checkScheduler, scheduleDenialText, scheduleRelease, suggestSlots } from '../../../usecases/schedule-release';
 import { snoozeReminder } from '../../../usecases/timer-jobs';
@@ -20,7 +21,7 @@ export async function openScheduleModal(deps: Deps, releaseId: number, actor: st
   const freezes = effectiveFreezes(deps.db, deps.policy, now)
     .filter((f) => f.services === null || f.services.includes(check.release.service))
     .slice(0, 3)
-    .map((f) => `:snowflake: Freeze ${formatSlot(f.start, deps.policy.timezone)} – ${formatSlot(f.end, deps.policy.timezone)}: ${f.reason}`);
+    .map((f) => `:snowflake: Freeze ${formatSlot(f.start, deps.policy.timezone)} – ${formatSlot(f.end, deps.policy.timezone)}: ${escTrunc(f.reason, 300)}`);
   await deps.slack.openView(triggerId, scheduleModal(check.release, slots, deps.policy.timezone, now, freezes));
   return null;
 }

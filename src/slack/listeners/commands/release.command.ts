@@ -89,7 +89,7 @@ export function registerReleaseCommand(app: App, deps: Deps): void {
       }
       case 'roles': {
         if (cmd.service !== null && !serviceNames(deps.policy).includes(cmd.service)) {
-          return reply(simple(`Unknown service "${cmd.service}". Known services: ${serviceNames(deps.policy).join(', ') || 'none'}.`));
+          return reply(simple(`Unknown service "${esc(cmd.service)}". Known services: ${serviceNames(deps.policy).join(', ') || 'none'}.`));
         }
         const members = membersFor(deps, cmd.service);
         if (!isAdmin(deps, user)) return reply(rolesMessage(cmd.service, members, false));

@@ -16,12 +16,10 @@ import { stageDenialMessage } from '../../views/messages.view';
 import { REQUEST_ERROR_BLOCKS } from '../../views/request-release.view';
 import { dateTimeOf, parseJsonMeta, parseState, textOf, usersOf } from '../parse';
 
-const requestMetaSchema = z.object({
-  mode: z.enum(['create', 'edit']),
-  channel: z.string().nullable(),
-  releaseId: z.number().int().positive().optional(),
-  rev: z.number().int().positive().optional(),
-});
+const requestMetaSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('create'), channel: z.string().nullable() }),
+  z.object({ mode: z.literal('edit'), channel: z.string().nullable(), releaseId: z.number().int().positive(), rev: z.number().int().positive() }),
+]);
 const reasonMetaSchema = z.object({ releaseId: z.number().int().positive(), decision: z.enum(['request_changes', 'reject']), rev: z.number().int() });
 const readinessMetaSchema = z.object({ releaseId: z.number().int().positive() });
 const rolesMetaSchema = z.object({ service: z.string().nullable() });
@@ -52,7 +50,7 @@ export function registerViewSubmissions(app: App, deps: Deps): void {
       Object.fromEntries(Object.entries(errors).map(([k, v]) => [REQUEST_ERROR_BLOCKS[k] ?? F.version, v]));
     if (!meta) return ack({ response_action: 'errors', errors: { [F.version]: BROKEN } });
 
-    if (meta.mode === 'edit' && meta.releaseId && meta.rev) {
+    if (meta.mode === 'edit') {
       const res = await editRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, fields, seenRev: meta.rev });
       if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: toBlocks(res.errors) });
       if (res.kind === 'denied') {
@@ -83,8 +81,11 @@ export function registerViewSubmissions(app: App, deps: Deps): void {
     const meta = parseJsonMeta(reasonMetaSchema, view.private_metadata);
     if (!meta) return ack({ response_action: 'errors', errors: { [REASON_FIELD]: BROKEN } });
     const reason = textOf(parseState(view.state.values), REASON_FIELD);
-    const res = await decideRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, decision: meta.decision, reason });
+    const res = await decideRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, decision: meta.decision, reason, seenRev: meta.rev });
     if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: { [REASON_FIELD]: res.error } });
+    if (res.kind === 'stale') {
+      return ack({ response_action: 'errors', errors: { [REASON_FIELD]: 'This release was edited after you opened this form. Close it, read the updated card, and decide again.' } });
+    }
     if (res.kind === 'denied') {
       const snap = releaseSnapshot(deps, meta.releaseId);
       const text = snap ? stageDenialMessage(snap, res.denial, meta.decision === 'reject' ? 'reject' : 'request changes to').text : 'Not allowed.';
