@@ -39,7 +39,21 @@ export function openDatabase(path: string): DatabaseHandle {
   };
 }
 
-/** Runs `fn` in one IMMEDIATE transaction (a writer lock up front), synchronously: no awaits inside. */
-export function inTransaction<T>(db: Db, fn: (tx: Tx) => T): T {
-  return db.transaction(fn, { behavior: 'immediate' });
+/** A transaction body's result: anything but a promise (better-sqlite3 transactions are synchronous). */
+export type NotAPromise<T> = T extends PromiseLike<unknown> ? never : T;
+
+function isThenable(v: unknown): boolean {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Runs `fn` in one IMMEDIATE transaction (a writer lock up front), synchronously: no awaits inside. An async `fn`
+ * does not type-check, and one that slips through (a thenable at run time) throws, which rolls the transaction back.
+ */
+export function inTransaction<T>(db: Db, fn: (tx: Tx) => NotAPromise<T>): T {
+  return db.transaction((tx) => {
+    const result = fn(tx);
+    if (isThenable(result)) throw new TypeError('inTransaction: the callback returned a promise; transactions are synchronous (no awaits inside)');
+    return result;
+  }, { behavior: 'immediate' });
 }

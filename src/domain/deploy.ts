@@ -43,6 +43,11 @@ export function mayDeploy(roles: readonly Role[]): boolean {
   return roles.includes('operations');
 }
 
+/** Who watches a deploy (signs off the watch, reports an issue, marks a rollback done): operations or release managers. */
+export function mayWatch(roles: readonly Role[]): boolean {
+  return roles.includes('operations') || roles.includes('release_manager');
+}
+
 export type RollbackDenial = 'not_allowed' | 'wrong_state' | 'offer_expired';
 
 /**
@@ -53,7 +58,7 @@ export function decideRollback(
   input: { state: ReleaseState; releasedAt: number | null; now: number; offerFor: number },
   roles: readonly Role[],
 ): { kind: 'allow' } | { kind: 'deny'; why: RollbackDenial } {
-  if (!roles.includes('operations') && !roles.includes('release_manager')) return { kind: 'deny', why: 'not_allowed' };
+  if (!mayWatch(roles)) return { kind: 'deny', why: 'not_allowed' };
   return rollbackOffered(input) ? { kind: 'allow' } : { kind: 'deny', why: input.state === 'released' ? 'offer_expired' : 'wrong_state' };
 }
 

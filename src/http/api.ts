@@ -212,6 +212,9 @@ export function apiRouter(deps: Deps, token: string | null): Router {
         actor: 'ci',
         via: 'api',
       });
+      if (result.kind === 'invalid') {
+        return sendProblem(res, { status: 422, detail: Object.values(result.errors).join(' ') });
+      }
       if (result.kind === 'denied') {
         return sendProblem(res, { status: 409, detail: `REL-${snap.release.id} is ${snap.release.state}; its readiness can no longer change.` });
       }

@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Router } from 'express';
+import { withTimeout } from '../util/timeout';
 
 export interface ReadinessProbe {
   name: string;
@@ -29,18 +30,3 @@ export function healthRouter(probes: ReadinessProbe[]): Router {
   return router;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}

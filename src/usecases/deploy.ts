@@ -14,7 +14,7 @@ import { criteriaFor, criteriaMap, getRelease, updateRelease } from '../db/relea
 import { activeOverride, deployingFor } from '../db/schedule.repo';
 import { activeFreeze } from '../domain/calendar';
 import type { DeployReport } from '../domain/deploy';
-import { decideDeployReport, decideRollback, mayDeploy, probeAlertDue, rollbackOffered, timeToRestore, watchEndsHealthy } from '../domain/deploy';
+import { decideDeployReport, decideRollback, mayDeploy, mayWatch, probeAlertDue, rollbackOffered, timeToRestore, watchEndsHealthy } from '../domain/deploy';
 import { CRITERION_LABELS, STATE_LABELS } from '../domain/types';
 import { blockingCriteria } from '../domain/workflow';
 import type { JobPayload } from '../queue/jobs';
@@ -170,7 +170,8 @@ export function webhookPending(r: Release, d: DeployRow, type: WebhookType, key:
   return d.rollbackRequestedAt !== null && key === rollbackKey(d) && d.restoredAt === null && r.state !== 'rolled_back';
 }
 
-function attemptsOf(deps: Pick<Deps, 'db'>, releaseId: number, key: string) {
+/** The recorded attempts of one webhook delivery (`key`), each with whether it succeeded (a 2xx answer). */
+export function webhookAttempts(deps: Pick<Deps, 'db'>, releaseId: number, key: string) {
   return deliveriesFor(deps.db, releaseId, key).map((a) => ({ ...a, ok: a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300 }));
 }
 
@@ -180,7 +181,7 @@ export async function onDeployWebhook(deps: Deps, p: JobPayload<'deploy-webhook'
   const d = getDeploy(deps.db, p.releaseId);
   const url = r ? service(deps, r)?.deployWebhook : null;
   if (!r || !d || !url) return;
-  const prior = attemptsOf(deps, r.id, p.key);
+  const prior = webhookAttempts(deps, r.id, p.key);
   if (!webhookPending(r, d, p.type, p.key, prior)) return;
   const attempt = prior.length + 1;
   if (!deps.webhookSecret) deps.logger.warn({ release: r.id }, 'GREENLIGHT_WEBHOOK_SECRET is not set: the webhook goes out unsigned');
@@ -372,7 +373,7 @@ export async function allGood(deps: Deps, input: { releaseId: number; actor: str
   const r = getRelease(deps.db, input.releaseId);
   if (!r) return { kind: 'denied', text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
-  if (!roles.includes('operations') && !roles.includes('release_manager')) return { kind: 'denied', text: 'Only operations or release managers can sign off the watch.' };
+  if (!mayWatch(roles)) return { kind: 'denied', text: 'Only operations or release managers can sign off the watch.' };
   if (r.state === 'released') return { kind: 'ok', text: `${relId(r.id)} is already released.` };
   if (r.state !== 'monitoring') return { kind: 'denied', text: `${relId(r.id)} is ${r.state}; there is no watch to sign off.` };
   await markReleased(deps, r.id, input.actor);
@@ -384,7 +385,7 @@ export async function foundIssue(deps: Deps, input: { releaseId: number; actor: 
   const r = getRelease(deps.db, input.releaseId);
   if (!r) return { kind: 'denied', text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
-  if (!roles.includes('operations') && !roles.includes('release_manager')) return { kind: 'denied', text: 'Only operations or release managers can report an issue here.' };
+  if (!mayWatch(roles)) return { kind: 'denied', text: 'Only operations or release managers can report an issue here.' };
   if (r.state !== 'monitoring' && r.state !== 'released') return { kind: 'denied', text: `${relId(r.id)} is ${STATE_LABELS[r.state].toLowerCase()}; an issue is reported while it is watched or after it is released.` };
   const now = deps.now();
   const d = getDeploy(deps.db, r.id);
@@ -482,7 +483,7 @@ export async function markRolledBack(deps: Deps, input: { releaseId: number; act
   const r = getRelease(deps.db, input.releaseId);
   if (!r) return { ok: false, text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
-  if (!roles.includes('operations') && !roles.includes('release_manager')) return { ok: false, text: `Only operations or release managers can mark ${relId(r.id)} rolled back.` };
+  if (!mayWatch(roles)) return { ok: false, text: `Only operations or release managers can mark ${relId(r.id)} rolled back.` };
   const res = await finishRollback(deps, { releaseId: r.id, actor: input.actor, via: 'slack', manual: true });
   if (res.kind === 'applied') return { ok: true, text: `:rewind: ${relId(r.id)} is marked rolled back.` };
   if (res.kind === 'unchanged') return { ok: true, text: `${relId(r.id)} is already rolled back.` };

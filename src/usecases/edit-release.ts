@@ -16,6 +16,7 @@ import type { Deps } from './deps';
 import { NotFoundError } from './errors';
 import { factsOf } from './facts';
 import type { ReleaseFieldsInput } from './release-input';
+import { releaseColumns, releaseTitle } from './release-input';
 import { rolesOf, rulesFor } from './roles';
 import { validateRelease } from './request-release';
 import { stageAdvanceText } from './transitions';
@@ -73,7 +74,7 @@ export async function editRelease(
     const next: ReleaseContent = { version: f.version, changelog: f.changelog, rollback_plan: f.rollback_plan, environment: f.environment, risk: f.risk };
     const changed = changedFields(contentOf(release), next);
     const otherChanged =
-      (f.title || `${f.service} ${f.version}`) !== release.title ||
+      releaseTitle(f) !== release.title ||
       JSON.stringify(f.links) !== JSON.stringify(release.links) ||
       f.desired_at !== release.desiredAt;
     const reopen = release.state === 'changes_requested';
@@ -98,14 +99,7 @@ export async function editRelease(
     const movable = isApprovalStage(release.state) || release.state === 'changes_requested' || (release.state === 'scheduled' && resets.length > 0);
     const state = movable ? stateAfterEdit({ ...facts, risk: f.risk, approvals: remaining }, rules) : release.state;
     const updated = updateRelease(tx, release.id, {
-      version: f.version,
-      title: f.title || `${f.service} ${f.version}`,
-      changelog: f.changelog,
-      environment: f.environment,
-      risk: f.risk,
-      rollbackPlan: f.rollback_plan,
-      links: f.links,
-      desiredAt: f.desired_at,
+      ...releaseColumns(f),
       contentRev: changed.length > 0 ? release.contentRev + 1 : release.contentRev,
       updatedAt: now,
       ...(state !== release.state ? { state, stateChangedAt: now } : {}),

@@ -20,6 +20,15 @@ export async function canManageFreezes(deps: Deps, actor: string): Promise<boole
   return isAdmin(deps, actor) || (await rolesOf(deps, null, actor)).includes('release_manager');
 }
 
+/** What `/release freeze` gives `actor`: the list (everyone; managers too when they ask for it), or the declare modal (managers). */
+export type FreezeCommandAnswer = { kind: 'list'; freezes: Freeze[]; manager: boolean } | { kind: 'declare' };
+
+export async function freezeCommand(deps: Deps, actor: string, input: { listRequested: boolean }): Promise<FreezeCommandAnswer> {
+  const manager = await canManageFreezes(deps, actor);
+  if (!manager || input.listRequested) return { kind: 'list', freezes: currentFreezes(deps), manager };
+  return { kind: 'declare' };
+}
+
 export interface FreezeInput {
   actor: string;
   start: string; // YYYY-MM-DD (whole days in the policy time zone)

@@ -9,14 +9,9 @@ import { getDeploy } from '../db/deploy.repo';
 import { getRelease } from '../db/release.repo';
 import { actionItemsFor, getReview } from '../db/review.repo';
 import type { TimerSpec } from '../queue/jobs';
-import { deliveriesFor } from '../db/deploy.repo';
 import type { Deps } from './deps';
-import { deployKey, rollbackKey, webhookPending } from './deploy';
+import { deployKey, rollbackKey, webhookAttempts, webhookPending } from './deploy';
 import { reviewDueAt } from './review';
-
-function attempts(deps: Pick<Deps, 'db'>, releaseId: number, key: string) {
-  return deliveriesFor(deps.db, releaseId, key).map((a) => ({ ok: a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300 }));
-}
 
 export function derivePostReleaseTimers(deps: Pick<Deps, 'db' | 'policy' | 'now'>, releaseId: number): TimerSpec[] {
   const r = getRelease(deps.db, releaseId);
@@ -27,9 +22,9 @@ export function derivePostReleaseTimers(deps: Pick<Deps, 'db' | 'policy' | 'now'
   const specs: TimerSpec[] = [];
   if (d && svc?.deployWebhook) {
     const dk = deployKey(d);
-    if (webhookPending(r, d, 'deploy', dk, attempts(deps, r.id, dk))) specs.push({ name: 'deploy-webhook', payload: { releaseId: r.id, type: 'deploy', key: dk }, at: now });
+    if (webhookPending(r, d, 'deploy', dk, webhookAttempts(deps, r.id, dk))) specs.push({ name: 'deploy-webhook', payload: { releaseId: r.id, type: 'deploy', key: dk }, at: now });
     const rk = rollbackKey(d);
-    if (webhookPending(r, d, 'rollback', rk, attempts(deps, r.id, rk))) specs.push({ name: 'deploy-webhook', payload: { releaseId: r.id, type: 'rollback', key: rk }, at: now });
+    if (webhookPending(r, d, 'rollback', rk, webhookAttempts(deps, r.id, rk))) specs.push({ name: 'deploy-webhook', payload: { releaseId: r.id, type: 'rollback', key: rk }, at: now });
   }
   if (r.state === 'monitoring' && d?.monitoringUntil && d.rollbackRequestedAt === null) {
     if (d.checkinAt === null) specs.push({ name: 'monitor-end', payload: { releaseId: r.id, at: d.monitoringUntil }, at: d.monitoringUntil });

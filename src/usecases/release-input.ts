@@ -43,6 +43,26 @@ export type ReleaseFields = z.infer<typeof releaseFieldsSchema>;
 /** Raw fields as typed or sent: environment and risk are still free text until validated. */
 export type ReleaseFieldsInput = Omit<z.input<typeof releaseFieldsSchema>, 'environment' | 'risk'> & { environment: string; risk: string };
 
+/** The title a release shows: the one given, else `service version`. */
+export function releaseTitle(f: Pick<ReleaseFields, 'service' | 'version' | 'title'>): string {
+  return f.title || `${f.service} ${f.version}`;
+}
+
+/** The `releases` columns that come from validated request fields (create and edit store them the same way). */
+export function releaseColumns(f: ReleaseFields) {
+  return {
+    service: f.service,
+    version: f.version,
+    title: releaseTitle(f),
+    changelog: f.changelog,
+    environment: f.environment,
+    risk: f.risk,
+    rollbackPlan: f.rollback_plan,
+    links: f.links,
+    desiredAt: f.desired_at,
+  };
+}
+
 /** Field name → first message, from a zod error. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {};

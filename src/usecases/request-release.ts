@@ -6,7 +6,7 @@ import { findReleaseByIdempotencyKey, insertRelease } from '../db/release.repo';
 import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { Deps } from './deps';
 import type { ReleaseFields, ReleaseFieldsInput } from './release-input';
-import { contextErrors, fieldErrors, releaseFieldsSchema } from './release-input';
+import { contextErrors, fieldErrors, releaseColumns, releaseFieldsSchema } from './release-input';
 
 export interface RequestInput {
   fields: ReleaseFieldsInput;
@@ -43,15 +43,7 @@ export function createRelease(deps: Deps, input: RequestInput): RequestResult {
       if (existing) return { kind: 'duplicate', release: existing } as const;
     }
     const release = insertRelease(tx, {
-      service: f.service,
-      version: f.version,
-      title: f.title || `${f.service} ${f.version}`,
-      changelog: f.changelog,
-      environment: f.environment,
-      risk: f.risk,
-      rollbackPlan: f.rollback_plan,
-      links: f.links,
-      desiredAt: f.desired_at,
+      ...releaseColumns(f),
       commitTime: input.commitTime ?? null,
       requestedBy: input.requestedBy,
       source: input.source,

@@ -93,6 +93,74 @@ export interface ActionItemInput {
   due: string;
 }
 
+/** A review answer as typed: free text, and one entry per action-item slot (all empty when unused). */
+export interface ReviewAnswerDraft {
+  wentWell: string;
+  improve: string;
+  incidents: string;
+  items: ActionItemInput[];
+}
+
+export type ActionItemField = keyof ActionItemInput;
+
+export interface ReviewAnswerErrors {
+  wentWell?: string;
+  improve?: string;
+  incidents?: string;
+  /** By the item's index in `draft.items`. */
+  items: Record<number, Partial<Record<ActionItemField, string>>>;
+}
+
+export type ReviewAnswerCheck =
+  | { ok: true; answer: { wentWell: string; improve: string; incidents: string; items: ActionItemInput[] } }
+  | { ok: false; errors: ReviewAnswerErrors };
+
+export const REVIEW_TEXT_MAX = 3000;
+export const ACTION_ITEM_TEXT_MAX = 500;
+
+/**
+ * The rules for a review answer: texts within limits; an action item is either empty or complete (text, a person
+ * as owner, a valid due date not in the past in the policy time zone); and at least one answer or action item.
+ */
+export function validateReviewAnswer(deps: Pick<Deps, 'now' | 'policy'>, draft: ReviewAnswerDraft): ReviewAnswerCheck {
+  const today = DateTime.fromMillis(deps.now(), { zone: deps.policy.timezone }).toISODate() ?? '';
+  const errors: ReviewAnswerErrors = { items: {} };
+  let any = false;
+  const wentWell = draft.wentWell.trim();
+  const improve = draft.improve.trim();
+  const incidents = draft.incidents.trim();
+  for (const [field, v] of [['wentWell', wentWell], ['improve', improve], ['incidents', incidents]] as const) {
+    if (v.length > REVIEW_TEXT_MAX) {
+      errors[field] = `At most ${REVIEW_TEXT_MAX} characters.`;
+      any = true;
+    }
+  }
+  const items: ActionItemInput[] = [];
+  draft.items.forEach((raw, index) => {
+    const text = raw.text.trim();
+    const { owner, due } = raw;
+    if (!text && !owner && !due) return;
+    const e: Partial<Record<ActionItemField, string>> = {};
+    if (!text) e.text = 'Say what needs doing, or clear the owner and due date.';
+    if (!owner) e.owner = 'Pick who owns this action item.';
+    else if (!/^[UW][A-Z0-9]{2,}$/.test(owner)) e.owner = 'Pick a person.';
+    if (!due) e.due = 'Pick a due date.';
+    else if (!DateTime.fromISO(due).isValid || !/^\d{4}-\d{2}-\d{2}$/.test(due)) e.due = 'Pick a valid date.';
+    else if (due < today) e.due = 'The due date is in the past.';
+    if (text.length > ACTION_ITEM_TEXT_MAX) e.text = `At most ${ACTION_ITEM_TEXT_MAX} characters.`;
+    if (Object.keys(e).length) {
+      errors.items[index] = e;
+      any = true;
+    }
+    if (text && owner && due) items.push({ text, owner, due });
+  });
+  if (!wentWell && !improve && !incidents && items.length === 0 && !any) {
+    errors.wentWell = 'Answer at least one question or add an action item.';
+    any = true;
+  }
+  return any ? { ok: false, errors } : { ok: true, answer: { wentWell, improve, incidents, items } };
+}
+
 export type AddReviewResult = { kind: 'added' } | { kind: 'denied'; why: string };
 
 /** Stores one person's answer and action items and posts them to the review thread. */

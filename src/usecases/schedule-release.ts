@@ -3,12 +3,13 @@
  * override is active), not colliding with another deploy of the same service and environment. Picking the slot
  * counts as the scheduler's operations approval; high-risk releases still need every required approval.
  */
+import type { Freeze } from '../config';
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { getRelease, insertApproval, updateRelease } from '../db/release.repo';
 import type { SlotProblem } from '../domain/calendar';
-import { checkSlot, formatSlot, nextSlots } from '../domain/calendar';
+import { checkSlot, formatSlot, freezeApplies, nextSlots } from '../domain/calendar';
 import { stageProgress } from '../domain/workflow';
 import type { Role } from '../domain/types';
 import { mention, mentions, relId, slackDate } from '../slack/format';
@@ -16,7 +17,7 @@ import type { Deps } from './deps';
 import { NotFoundError } from './errors';
 import { factsOf } from './facts';
 import { membersFor, rolesOf, rulesFor } from './roles';
-import { slotContext } from './slots';
+import { effectiveFreezes, slotContext } from './slots';
 
 export const SCHEDULER_ROLES: readonly Role[] = ['operations', 'release_manager'];
 
@@ -36,6 +37,20 @@ export async function checkScheduler(deps: Deps, releaseId: number, actor: strin
   if (actor === release.requestedBy) return { release, why: 'self' };
   if (!roles.some((r) => SCHEDULER_ROLES.includes(r))) return { release, why: 'not_in_role' };
   return { release, why: null };
+}
+
+export type ScheduleOptions =
+  | { kind: 'denied'; release: Release; why: ScheduleDenial }
+  | { kind: 'options'; release: Release; slots: number[]; freezes: Freeze[] };
+
+/** What the schedule modal offers `actor`: the next free slots and (up to three) freezes that apply to the service; or why not. */
+export async function scheduleOptions(deps: Deps, releaseId: number, actor: string): Promise<ScheduleOptions> {
+  const check = await checkScheduler(deps, releaseId, actor);
+  if (check.why) return { kind: 'denied', release: check.release, why: check.why };
+  const freezes = effectiveFreezes(deps.db, deps.policy, deps.now())
+    .filter((f) => freezeApplies(f, check.release.service))
+    .slice(0, 3);
+  return { kind: 'options', release: check.release, slots: suggestSlots(deps, check.release), freezes };
 }
 
 export function suggestSlots(deps: Deps, release: Release, count = 8): number[] {

@@ -18,9 +18,30 @@ import { stageAdvanceText } from './transitions';
 
 export type CriterionDenial = 'closed' | 'not_owner' | 'waive_needs_release_manager' | 'waive_needs_reason';
 
+export interface CriterionInputErrors {
+  url?: string;
+  reason?: string;
+}
+
 export type CriterionResult =
   | { kind: 'updated'; release: Release; advanced: boolean; unchanged: boolean }
-  | { kind: 'denied'; release: Release; why: CriterionDenial };
+  | { kind: 'denied'; release: Release; why: CriterionDenial }
+  | { kind: 'invalid'; errors: CriterionInputErrors };
+
+export const EVIDENCE_URL_MAX = 500;
+export const CRITERION_REASON_MAX = 2000;
+
+/** The evidence link is an http(s) URL without spaces or mrkdwn delimiters; a reason has a length limit; a waiver needs one. */
+export function criterionInputErrors(input: Pick<CriterionInput, 'url' | 'reason'> & { status: CriterionStatus | null }): CriterionInputErrors {
+  const errors: CriterionInputErrors = {};
+  const url = input.url?.trim() ?? '';
+  const reason = input.reason?.trim() ?? '';
+  if (url && !/^https?:\/\/[^\s<>|]+$/.test(url)) errors.url = 'The evidence link must be an http(s) URL.';
+  if (url.length > EVIDENCE_URL_MAX) errors.url = `The evidence link must be at most ${EVIDENCE_URL_MAX} characters.`;
+  if (reason.length > CRITERION_REASON_MAX) errors.reason = `The reason must be at most ${CRITERION_REASON_MAX.toLocaleString('en-US')} characters.`;
+  if (input.status === 'waived' && !reason) errors.reason = 'Waiving needs a reason.';
+  return errors;
+}
 
 export interface CriterionInput {
   releaseId: number;
@@ -35,6 +56,8 @@ export interface CriterionInput {
 }
 
 export async function updateCriterion(deps: Deps, input: CriterionInput): Promise<CriterionResult> {
+  const invalid = criterionInputErrors(input);
+  if (invalid.url || invalid.reason) return { kind: 'invalid', errors: invalid };
   const before = getRelease(deps.db, input.releaseId);
   if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
   const roles = input.via === 'slack' ? await rolesOf(deps, before.service, input.actor) : [];

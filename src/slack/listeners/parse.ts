@@ -10,6 +10,10 @@ export const cardValueSchema = z
     return { releaseId: id ?? 0, rev: rev ?? 0 };
   });
 
+/** `private_metadata` of modals about one release. */
+export const releaseMetaSchema = z.object({ releaseId: z.number().int().positive() });
+export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
+
 export function parseJsonMeta<T extends z.ZodType>(schema: T, raw: string): z.infer<T> | null {
   try {
     const r = schema.safeParse(JSON.parse(raw));

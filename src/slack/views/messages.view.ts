@@ -141,6 +141,11 @@ export function stageDenialMessage(snap: ReleaseSnapshot, denial: StageActionDen
   }
 }
 
+/** Why someone may not edit a release (requester or release manager, before it ships). */
+export function editDenialMessage(release: Pick<Release, 'id'>): SlackMessage {
+  return { text: `:no_entry_sign: Only the requester or a release manager can edit ${relId(release.id)}, and only before it ships.` };
+}
+
 export function stageLabel(stage: ApprovalStage): string {
   return STATE_LABELS[stage];
 }

@@ -1,5 +1,6 @@
 /** The schedule modal: the next free slots inside the windows, or any date and time (checked on submit). */
 import type { ModalView } from '@slack/types';
+import type { Freeze } from '../../config';
 import type { Release } from '../../db/release.repo';
 import { formatSlot } from '../../domain/calendar';
 import { esc, escTrunc, relId } from '../format';
@@ -10,7 +11,13 @@ export interface ScheduleMeta {
   releaseId: number;
 }
 
-export function scheduleModal(release: Release, slots: number[], zone: string, now: number, notes: string[] = []): ModalView {
+/** One context line per freeze that applies to the release's service. */
+export function freezeNotes(freezes: readonly Freeze[], zone: string): string[] {
+  return freezes.map((f) => `:snowflake: Freeze ${formatSlot(f.start, zone)} – ${formatSlot(f.end, zone)}: ${escTrunc(f.reason, 300)}`);
+}
+
+export function scheduleModal(release: Release, slots: number[], zone: string, now: number, freezes: readonly Freeze[] = []): ModalView {
+  const notes = freezeNotes(freezes, zone);
   const meta: ScheduleMeta = { releaseId: release.id };
   const options = slots.map((at) => ({ text: plain(formatSlot(at, zone), 75), value: String(at) }));
   return {

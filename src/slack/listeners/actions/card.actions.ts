@@ -9,12 +9,12 @@ import { criteriaFor } from '../../../db/release.repo';
 import { releaseSnapshot } from '../../../usecases/queries';
 import { relId } from '../../format';
 import { ACTIONS } from '../../ids';
-import type { SlackMessage } from '../../views/messages.view';
-import { approveDenialMessage, stageDenialMessage } from '../../views/messages.view';
+import { approveDenialMessage, editDenialMessage, stageDenialMessage } from '../../views/messages.view';
 import { readinessModal } from '../../views/readiness.view';
 import { reasonModal } from '../../views/reason.view';
 import { requestModal } from '../../views/request-release.view';
 import { cardValueSchema } from '../parse';
+import { replyPrivately } from '../reply';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -24,15 +24,6 @@ function where(body: ButtonBody): 'card' | 'home' | 'dm' {
 }
 
 export function registerCardActions(app: App, deps: Deps): void {
-  /** Tells only the clicker: through the response_url of a message, else by DM. */
-  const tell = async (body: ButtonBody, m: SlackMessage) => {
-    try {
-      if (body.response_url) await deps.slack.respond(body.response_url, { text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
-      else await deps.slack.dm(body.user.id, { text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
-    } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, 'could not tell the user');
-    }
-  };
   const parseValue = (body: ButtonBody) => {
     const parsed = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
     return parsed.success ? parsed.data : null;
@@ -41,13 +32,13 @@ export function registerCardActions(app: App, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.approve, async ({ ack, body }) => {
     await ack();
     const v = parseValue(body);
-    if (!v) return tell(body, { text: 'That button is out of date. Use `/release list` to find the release.' });
+    if (!v) return replyPrivately(deps, body, { text: 'That button is out of date. Use `/release list` to find the release.' });
     const snapBefore = releaseSnapshot(deps, v.releaseId);
-    if (!snapBefore) return tell(body, { text: `${relId(v.releaseId)} no longer exists.` });
+    if (!snapBefore) return replyPrivately(deps, body, { text: `${relId(v.releaseId)} no longer exists.` });
     const res = await approveRelease(deps, { releaseId: v.releaseId, actor: body.user.id, seenRev: v.rev, via: where(body) });
     if (res.kind === 'denied') {
       const snap = releaseSnapshot(deps, v.releaseId) ?? snapBefore;
-      return tell(body, approveDenialMessage(snap, res.denial));
+      return replyPrivately(deps, body, approveDenialMessage(snap, res.denial));
     }
   });
 
@@ -58,12 +49,12 @@ export function registerCardActions(app: App, deps: Deps): void {
     app.action<ButtonBody>(actionId, async ({ ack, body }) => {
       await ack();
       const v = parseValue(body);
-      if (!v) return tell(body, { text: 'That button is out of date.' });
+      if (!v) return replyPrivately(deps, body, { text: 'That button is out of date.' });
       const snap = releaseSnapshot(deps, v.releaseId);
-      if (!snap) return tell(body, { text: `${relId(v.releaseId)} no longer exists.` });
+      if (!snap) return replyPrivately(deps, body, { text: `${relId(v.releaseId)} no longer exists.` });
       const check = await checkStageDecision(deps, v.releaseId, body.user.id);
       if (check.denial) {
-        return tell(body, stageDenialMessage(snap, check.denial, decision === 'reject' ? 'reject' : 'request changes to'));
+        return replyPrivately(deps, body, stageDenialMessage(snap, check.denial, decision === 'reject' ? 'reject' : 'request changes to'));
       }
       await deps.slack.openView(body.trigger_id, reasonModal(check.release, decision));
     });
@@ -73,16 +64,16 @@ export function registerCardActions(app: App, deps: Deps): void {
     await ack();
     const v = parseValue(body);
     const snap = v ? releaseSnapshot(deps, v.releaseId) : undefined;
-    if (!v || !snap) return tell(body, { text: 'That release no longer exists.' });
+    if (!v || !snap) return replyPrivately(deps, body, { text: 'That release no longer exists.' });
     await deps.slack.openView(body.trigger_id, readinessModal(snap.release, criteriaFor(deps.db, v.releaseId)));
   });
 
   app.action<ButtonBody>(ACTIONS.edit, async ({ ack, body }) => {
     await ack();
     const v = parseValue(body);
-    if (!v || !releaseSnapshot(deps, v.releaseId)) return tell(body, { text: 'That release no longer exists.' });
+    if (!v || !releaseSnapshot(deps, v.releaseId)) return replyPrivately(deps, body, { text: 'That release no longer exists.' });
     const { release, allowed } = await checkEdit(deps, v.releaseId, body.user.id);
-    if (!allowed) return tell(body, { text: `:no_entry_sign: Only the requester or a release manager can edit ${relId(release.id)}, and only before it ships.` });
+    if (!allowed) return replyPrivately(deps, body, editDenialMessage(release));
     await deps.slack.openView(
       body.trigger_id,
       requestModal({

@@ -4,19 +4,11 @@ import type { Deps } from '../../../usecases/deps';
 import { allGood, foundIssue, markRolledBack, reportDeployment, rollBack, rollbackDenialText, startDeploy } from '../../../usecases/deploy';
 import { ACTIONS } from '../../ids';
 import { cardValueSchema } from '../parse';
+import { replyPrivately } from '../reply';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
 export function registerDeployActions(app: App, deps: Deps): void {
-  /** Tells only the clicker (response_url of the message, else a DM). */
-  const tell = async (body: ButtonBody, text: string, replace = false) => {
-    try {
-      if (body.response_url) await deps.slack.respond(body.response_url, { text, response_type: 'ephemeral', ...(replace ? { replace_original: true } : {}) });
-      else await deps.slack.dm(body.user.id, { text });
-    } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, 'could not tell the user');
-    }
-  };
   const releaseOf = (body: ButtonBody): number | null => {
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
     return v.success ? v.data.releaseId : null;
@@ -25,9 +17,9 @@ export function registerDeployActions(app: App, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.startDeploy, async ({ ack, body }) => {
     await ack();
     const id = releaseOf(body);
-    if (id === null) return tell(body, 'That button is out of date.');
+    if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
     const res = await startDeploy(deps, { releaseId: id, actor: body.user.id });
-    if (res.kind === 'denied') return tell(body, `:no_entry_sign: ${res.why}`);
+    if (res.kind === 'denied') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
   });
 
   for (const [actionId, status] of [
@@ -37,28 +29,28 @@ export function registerDeployActions(app: App, deps: Deps): void {
     app.action<ButtonBody>(actionId, async ({ ack, body }) => {
       await ack();
       const id = releaseOf(body);
-      if (id === null) return tell(body, 'That button is out of date.');
+      if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
       const res = await reportDeployment(deps, { releaseId: id, status, actor: body.user.id, via: 'slack' });
-      if (res.kind === 'denied') return tell(body, `:no_entry_sign: ${res.why}`);
-      if (res.kind === 'conflict') return tell(body, `:no_entry_sign: ${res.why}`);
-      if (res.kind === 'unchanged') return tell(body, `Nothing to do: it is already ${res.release.state}.`);
+      if (res.kind === 'denied') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
+      if (res.kind === 'conflict') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
+      if (res.kind === 'unchanged') return replyPrivately(deps, body, `Nothing to do: it is already ${res.release.state}.`);
     });
   }
 
   app.action<ButtonBody>(ACTIONS.rollBack, async ({ ack, body }) => {
     await ack();
     const id = releaseOf(body);
-    if (id === null) return tell(body, 'That button is out of date.');
+    if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
     const res = await rollBack(deps, { releaseId: id, actor: body.user.id });
-    if (res.kind === 'denied' || res.kind === 'already') return tell(body, `:no_entry_sign: ${rollbackDenialText(res)}`);
+    if (res.kind === 'denied' || res.kind === 'already') return replyPrivately(deps, body, `:no_entry_sign: ${rollbackDenialText(res)}`);
   });
 
   app.action<ButtonBody>(ACTIONS.markRolledBack, async ({ ack, body }) => {
     await ack();
     const id = releaseOf(body);
-    if (id === null) return tell(body, 'That button is out of date.');
+    if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
     const res = await markRolledBack(deps, { releaseId: id, actor: body.user.id });
-    if (!res.ok) return tell(body, `:no_entry_sign: ${res.text}`);
+    if (!res.ok) return replyPrivately(deps, body, `:no_entry_sign: ${res.text}`);
   });
 
   for (const [actionId, fn] of [
@@ -68,9 +60,9 @@ export function registerDeployActions(app: App, deps: Deps): void {
     app.action<ButtonBody>(actionId, async ({ ack, body }) => {
       await ack();
       const id = releaseOf(body);
-      if (id === null) return tell(body, 'That button is out of date.');
+      if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
       const res = await fn(deps, { releaseId: id, actor: body.user.id });
-      return tell(body, res.kind === 'denied' ? `:no_entry_sign: ${res.text}` : res.text);
+      return replyPrivately(deps, body, res.kind === 'denied' ? `:no_entry_sign: ${res.text}` : res.text);
     });
   }
 }

@@ -1,23 +1,22 @@
 /** `/release freeze` modal submissions, and the card's Emergency override button and modal. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
 import { serviceNames } from '../../../config';
 import type { Deps } from '../../../usecases/deps';
-import { canManageFreezes, currentFreezes, declareFreeze } from '../../../usecases/freeze';
+import { declareFreeze, freezeCommand } from '../../../usecases/freeze';
 import { checkOverride, grantOverride, overrideDenialText } from '../../../usecases/override';
 import { releaseSnapshot } from '../../../usecases/queries';
 import { ACTIONS, CALLBACKS, FREEZE_FIELDS, OVERRIDE_FIELDS } from '../../ids';
 import { freezeListMessage, freezeModal } from '../../views/freeze.view';
 import type { SlackMessage } from '../../views/messages.view';
 import { overrideModal } from '../../views/override.view';
-import { cardValueSchema, parseJsonMeta, parseState, textOf } from '../parse';
+import { cardValueSchema, releaseMetaSchema, parseJsonMeta, parseState, textOf } from '../parse';
+import { replyPrivately } from '../reply';
 
-/** `/release freeze [list]`: the list for everyone (and for `list`); managers otherwise get the declare modal. */
+/** `/release freeze [list]`: the list message, or null when the actor gets the declare modal (see `freezeCommand`). */
 export async function freezeListFor(deps: Deps, actor: string, args: string): Promise<SlackMessage | null> {
-  const manager = await canManageFreezes(deps, actor);
-  if (!manager || /^(list|ls)$/i.test(args.trim())) return freezeListMessage(currentFreezes(deps), deps.policy.timezone, manager);
-  return null;
+  const answer = await freezeCommand(deps, actor, { listRequested: /^(list|ls)$/i.test(args.trim()) });
+  return answer.kind === 'list' ? freezeListMessage(answer.freezes, deps.policy.timezone, answer.manager) : null;
 }
 
 export async function openFreezeModal(deps: Deps, triggerId: string): Promise<void> {
@@ -51,17 +50,14 @@ export function registerFreezeHandlers(app: App, deps: Deps): void {
     if (!v.success) return;
     const check = await checkOverride(deps, v.data.releaseId, body.user.id);
     if (check.why) {
-      const text = `:no_entry_sign: ${overrideDenialText(check.release, check.why)}`;
-      if (body.response_url) await deps.slack.respond(body.response_url, { text });
-      else await deps.slack.dm(body.user.id, { text }).catch(() => undefined);
-      return;
+      return replyPrivately(deps, body, `:no_entry_sign: ${overrideDenialText(check.release, check.why)}`);
     }
     const snap = releaseSnapshot(deps, v.data.releaseId);
     await deps.slack.openView(body.trigger_id, overrideModal(check.release, snap?.freezeAhead?.reason ?? null));
   });
 
   app.view(CALLBACKS.override, async ({ ack, body, view }) => {
-    const meta = parseJsonMeta(z.object({ releaseId: z.number().int().positive() }), view.private_metadata);
+    const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
     if (!meta) return ack({ response_action: 'errors', errors: { [OVERRIDE_FIELDS.reason]: 'This form is out of date. Close it and start again.' } });
     const state = parseState(view.state.values);
     const res = await grantOverride(deps, {

@@ -2,27 +2,20 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { z } from 'zod';
 import { formatSlot } from '../../../domain/calendar';
-import { escTrunc } from '../../format';
 import type { Deps } from '../../../usecases/deps';
-import { checkScheduler, scheduleDenialText, scheduleRelease, suggestSlots } from '../../../usecases/schedule-release';
+import { scheduleDenialText, scheduleOptions, scheduleRelease } from '../../../usecases/schedule-release';
 import { snoozeReminder } from '../../../usecases/timer-jobs';
-import { effectiveFreezes } from '../../../usecases/slots';
 import { ACTIONS, CALLBACKS, SCHEDULE_FIELDS as F } from '../../ids';
 import { scheduleModal } from '../../views/schedule.view';
 import type { SNOOZE_CHOICES } from '../../views/timers.view';
-import { cardValueSchema, dateTimeOf, parseJsonMeta, parseState, textOf } from '../parse';
+import { cardValueSchema, releaseMetaSchema, dateTimeOf, parseJsonMeta, parseState, textOf } from '../parse';
+import { replyPrivately } from '../reply';
 
 /** Opens the schedule modal, or returns why it can't be opened. */
 export async function openScheduleModal(deps: Deps, releaseId: number, actor: string, triggerId: string): Promise<string | null> {
-  const check = await checkScheduler(deps, releaseId, actor);
-  if (check.why) return scheduleDenialText(check.release, check.why);
-  const now = deps.now();
-  const slots = suggestSlots(deps, check.release);
-  const freezes = effectiveFreezes(deps.db, deps.policy, now)
-    .filter((f) => f.services === null || f.services.includes(check.release.service))
-    .slice(0, 3)
-    .map((f) => `:snowflake: Freeze ${formatSlot(f.start, deps.policy.timezone)} – ${formatSlot(f.end, deps.policy.timezone)}: ${escTrunc(f.reason, 300)}`);
-  await deps.slack.openView(triggerId, scheduleModal(check.release, slots, deps.policy.timezone, now, freezes));
+  const opts = await scheduleOptions(deps, releaseId, actor);
+  if (opts.kind === 'denied') return scheduleDenialText(opts.release, opts.why);
+  await deps.slack.openView(triggerId, scheduleModal(opts.release, opts.slots, deps.policy.timezone, deps.now(), opts.freezes));
   return null;
 }
 
@@ -40,11 +33,11 @@ export function registerScheduleActions(app: App, deps: Deps): void {
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
     if (!v.success) return;
     const refusal = await openScheduleModal(deps, v.data.releaseId, body.user.id, body.trigger_id);
-    if (refusal && body.response_url) await deps.slack.respond(body.response_url, { text: `:no_entry_sign: ${refusal}` });
+    if (refusal) await replyPrivately(deps, body, `:no_entry_sign: ${refusal}`);
   });
 
   app.view(CALLBACKS.schedule, async ({ ack, body, view }) => {
-    const meta = parseJsonMeta(z.object({ releaseId: z.number().int().positive() }), view.private_metadata);
+    const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
     if (!meta) return ack({ response_action: 'errors', errors: { [F.at]: 'This form is out of date. Close it and start again.' } });
     const state = parseState(view.state.values);
     const picked = dateTimeOf(state, F.at) ?? (textOf(state, F.slot) ? Number(textOf(state, F.slot)) : null);

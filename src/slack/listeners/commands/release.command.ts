@@ -8,7 +8,7 @@ import { openReleases, releaseAudit, releaseSnapshot } from '../../../usecases/q
 import { isAdmin, membersFor } from '../../../usecases/roles';
 import { esc, relId } from '../../format';
 import type { SlackMessage } from '../../views/messages.view';
-import { auditMessage, helpMessage, listMessage, simple, statusMessage, usageMessage, whyMessage } from '../../views/messages.view';
+import { auditMessage, editDenialMessage, helpMessage, listMessage, simple, statusMessage, usageMessage, whyMessage } from '../../views/messages.view';
 import { requestModal } from '../../views/request-release.view';
 import { rolesMessage, rolesModal } from '../../views/roles.view';
 import { parseCommandText } from './command-text';
@@ -60,9 +60,7 @@ export function registerReleaseCommand(app: App, deps: Deps): void {
         const snap = releaseSnapshot(deps, cmd.releaseId);
         if (!snap) return notFound(cmd.releaseId);
         const { release, allowed } = await checkEdit(deps, cmd.releaseId, user);
-        if (!allowed) {
-          return reply(simple(`:no_entry_sign: Only the requester or a release manager can edit ${relId(release.id)}, and only before it ships.`));
-        }
+        if (!allowed) return reply(editDenialMessage(release));
         await ack();
         await deps.slack.openView(
           command.trigger_id,

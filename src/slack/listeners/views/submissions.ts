@@ -8,20 +8,20 @@ import { decideRelease } from '../../../usecases/decide-release';
 import type { Deps } from '../../../usecases/deps';
 import { editRelease } from '../../../usecases/edit-release';
 import { setRoles } from '../../../usecases/set-roles';
-import { updateCriterion } from '../../../usecases/update-criterion';
+import type { CriterionInputErrors } from '../../../usecases/update-criterion';
+import { criterionInputErrors, updateCriterion } from '../../../usecases/update-criterion';
 import { releaseSnapshot } from '../../../usecases/queries';
 import type { ReleaseFieldsInput } from '../../../usecases/release-input';
 import { CALLBACKS, READINESS_FIELDS, REASON_FIELD, REQUEST_FIELDS as F } from '../../ids';
 import { stageDenialMessage } from '../../views/messages.view';
 import { REQUEST_ERROR_BLOCKS } from '../../views/request-release.view';
-import { dateTimeOf, parseJsonMeta, parseState, textOf, usersOf } from '../parse';
+import { dateTimeOf, parseJsonMeta, parseState, releaseMetaSchema, textOf, usersOf } from '../parse';
 
 const requestMetaSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('create'), channel: z.string().nullable() }),
   z.object({ mode: z.literal('edit'), channel: z.string().nullable(), releaseId: z.number().int().positive(), rev: z.number().int().positive() }),
 ]);
-const reasonMetaSchema = z.object({ releaseId: z.number().int().positive(), decision: z.enum(['request_changes', 'reject']), rev: z.number().int() });
-const readinessMetaSchema = z.object({ releaseId: z.number().int().positive() });
+const reasonMetaSchema = releaseMetaSchema.extend({ decision: z.enum(['request_changes', 'reject']), rev: z.number().int() });
 const rolesMetaSchema = z.object({ service: z.string().nullable() });
 
 type Errors = Record<string, string>;
@@ -95,7 +95,7 @@ export function registerViewSubmissions(app: App, deps: Deps): void {
   });
 
   app.view(CALLBACKS.readiness, async ({ ack, body, view }) => {
-    const meta = parseJsonMeta(readinessMetaSchema, view.private_metadata);
+    const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
     if (!meta) return ack({ response_action: 'errors', errors: { [READINESS_FIELDS.criterion]: BROKEN } });
     const state = parseState(view.state.values);
     const criterion = z.enum(CRITERIA).safeParse(textOf(state, READINESS_FIELDS.criterion));
@@ -105,11 +105,14 @@ export function registerViewSubmissions(app: App, deps: Deps): void {
     const errors: Errors = {};
     if (!criterion.success) errors[READINESS_FIELDS.criterion] = 'Pick a criterion.';
     if (!status.success) errors[READINESS_FIELDS.status] = 'Pick a status.';
-    if (url && !/^https?:\/\/[^\s<>|]+$/.test(url)) errors[READINESS_FIELDS.url] = 'The evidence link must be an http(s) URL.';
-    if (url.length > 500) errors[READINESS_FIELDS.url] = 'The evidence link must be at most 500 characters.';
-    if (reason.length > 2000) errors[READINESS_FIELDS.reason] = 'The reason must be at most 2,000 characters.';
-    if (status.success && status.data === 'waived' && !reason) errors[READINESS_FIELDS.reason] = 'Waiving needs a reason.';
-    if (Object.keys(errors).length || !criterion.success || !status.success) return ack({ response_action: 'errors', errors });
+    const toBlocks = (e: CriterionInputErrors) => {
+      if (e.url) errors[READINESS_FIELDS.url] = e.url;
+      if (e.reason) errors[READINESS_FIELDS.reason] = e.reason;
+      return errors;
+    };
+    if (!criterion.success || !status.success) {
+      return ack({ response_action: 'errors', errors: toBlocks(criterionInputErrors({ status: status.success ? status.data : null, url, reason })) });
+    }
     const res = await updateCriterion(deps, {
       releaseId: meta.releaseId,
       criterion: criterion.data,
@@ -120,6 +123,7 @@ export function registerViewSubmissions(app: App, deps: Deps): void {
       actor: body.user.id,
       via: 'slack',
     });
+    if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: toBlocks(res.errors) });
     if (res.kind === 'denied') {
       const msg = {
         closed: 'This release is past the point where readiness can change.',
