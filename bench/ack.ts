@@ -7,6 +7,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import type { FakeSlack } from '../src/fake-slack';
 import { SlackDriver, startFakeSlack } from '../src/fake-slack';
@@ -35,65 +38,74 @@ windows: { production: always, staging: always }
 }
 
 interface RunResult {
-  commands: number[];
-  clicks: number[];
+  acks: number[];
   toCard: number[];
   errors: number;
 }
 
-async function load(driver: SlackDriver, fake: FakeSlack, cards: { ts: string; channel: string }[], measureCards: boolean, seconds = SECONDS): Promise<RunResult> {
-  const result: RunResult = { commands: [], clicks: [], toCard: [], errors: 0 };
-  const inflight: Promise<void>[] = [];
-  const intervalMs = 1000 / RATE;
-  const start = performance.now();
-  let tick = 0;
+interface Card {
+  ts: string;
+  channel: string;
+}
+
+/** Captures the bodies a SlackDriver would send, so they can be sent later from another process. */
+async function captureServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Builds a run: commands and clicks alternating; every 10th click a real approval on a fresh card. */
+async function buildPlan(driver: SlackDriver, cards: Card[], seconds: number, approve: boolean): Promise<{ body: string; contentType: string; approval?: string }[]> {
+  const out: { body: string; contentType: string; approval?: string }[] = [];
   let approvals = 0;
-  const total = seconds * RATE;
-  while (tick < total) {
-    const due = start + tick * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const i = tick++;
-    inflight.push(
-      (async () => {
-        const t0 = performance.now();
-        const res = await driver.command(i % 2 ? 'U0DEV1' : 'U0DEV2', i % 10 === 0 ? '' : 'help', { channelId: 'C0GENERAL' });
-        if (res.status !== 200) result.errors++;
-        result.commands.push(performance.now() - t0);
-      })(),
-    );
-    // every 10th click is a real approval on a fresh card (measured to its chat.update); the rest are refused
-    const card = measureCards && i % 10 === 0 && approvals < cards.length ? cards[approvals++] : undefined;
+  for (let i = 0; i < seconds * RATE; i++) {
+    await driver.command(i % 2 ? 'U0DEV1' : 'U0DEV2', i % 10 === 0 ? '' : 'help', { channelId: 'C0GENERAL' });
+    const cmd = driver.lastRequest;
+    if (cmd) out.push({ body: cmd.body, contentType: cmd.headers['content-type'] ?? '' });
+    const card = approve && i % 10 === 0 && approvals < cards.length ? cards[approvals++] : undefined;
     const target = card ?? cards[i % cards.length];
     if (!target) continue;
-    inflight.push(
-      (async () => {
-        const updatesBefore = measureCards && card ? fake.callsTo('chat.update').length : 0;
-        const t0 = performance.now();
-        const res = await driver.clickButton(card ? 'U0DEV2' : 'U0OUT', target, 'Approve');
-        const acked = performance.now();
-        if (res.status !== 200) result.errors++;
-        result.clicks.push(acked - t0);
-        if (measureCards && card) {
-          await fake.waitFor(
-            () => fake.callsTo('chat.update').slice(updatesBefore).find((c) => String(c.args.ts) === card.ts) ?? undefined,
-            { timeoutMs: 30_000, description: 'card update' },
-          );
-          result.toCard.push(performance.now() - t0);
-        }
-      })().catch(() => {
-        result.errors++;
-      }),
-    );
+    await driver.clickButton(card ? 'U0DEV2' : 'U0OUT', target, 'Approve');
+    const click = driver.lastRequest;
+    if (click) out.push({ body: click.body, contentType: click.headers['content-type'] ?? '', ...(card ? { approval: card.ts } : {}) });
   }
-  await Promise.all(inflight);
-  return result;
+  return out;
+}
+
+/** Sends a plan from a separate process and collects ack latencies (and click → card for approvals). */
+async function run(fake: FakeSlack, capture: string, target: string, cards: Card[], seconds: number, approve: boolean, dir: string): Promise<RunResult> {
+  const planDriver = new SlackDriver({ baseUrl: capture, signingSecret: SECRET, fake });
+  const requests = await buildPlan(planDriver, cards, seconds, approve);
+  const file = join(dir, `plan-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify({ url: `${target}/slack/events`, secret: SECRET, rate: RATE * 2, requests }));
+  const updatesBefore = fake.callsTo('chat.update').length;
+  // Asynchronously: the fake Slack in this process must keep answering Greenlight during the run.
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-gen.ts', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (b: Buffer) => (text += b.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`load generator exited with ${String(code)}`))));
+  });
+  const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { acks: number[]; approvals: { ts: string; sentAt: number }[]; errors: number };
+  const toCard: number[] = [];
+  for (const a of out.approvals ?? []) {
+    const update = await fake
+      .waitFor(() => fake.callsTo('chat.update').slice(updatesBefore).find((c) => String(c.args.ts) === a.ts && c.at >= a.sentAt), { timeoutMs: 30_000 })
+      .catch(() => undefined);
+    if (update) toCard.push(update.at - a.sentAt);
+  }
+  return { acks: out.acks ?? [], toCard, errors: out.errors ?? 0 };
 }
 
 async function main(): Promise<void> {
   header(`Ack latency: ${RATE} commands/s + ${RATE} clicks/s for ${SECONDS}s`);
   const dir = mkdtempSync(join(tmpdir(), 'greenlight-bench-'));
-  const fake = await startFakeSlack({ botToken: BOT_TOKEN, triggerIdTtlMs: 60_000 });
+  const fake = await startFakeSlack({ botToken: BOT_TOKEN, triggerIdTtlMs: 3_600_000 });
   writeFileSync(join(dir, 'greenlight.yml'), policy());
   const glPort = await freePort();
   const bench = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.url, LOG_LEVEL: 'warn' };
@@ -121,18 +133,18 @@ async function main(): Promise<void> {
       cards.push(card);
     }
     const rssIdle = await rssMb(gl.pid ?? 0);
-    const driver = new SlackDriver({ baseUrl: glUrl, signingSecret: SECRET, fake });
-    await load(driver, fake, cards, false, WARMUP); // warm-up (JIT, connections), not measured
-    const g = await load(driver, fake, cards, true);
+    const capture = await captureServer();
+    await run(fake, capture.url, glUrl, cards, WARMUP, false, dir); // warm-up (JIT, connections), not measured
+    const g = await run(fake, capture.url, glUrl, cards, SECONDS, true, dir);
     const rssAfter = await rssMb(gl.pid ?? 0);
     await stop(gl);
 
     // the same load against a bare Bolt app
     const barePort = await freePort();
     const bare = await spawnTsx('bench/bare-bolt.ts', { ...bench, PORT: String(barePort) }, /bare bolt listening/);
-    const bareDriver = new SlackDriver({ baseUrl: `http://127.0.0.1:${barePort}`, signingSecret: SECRET, fake });
-    await load(bareDriver, fake, cards, false, WARMUP);
-    const b = await load(bareDriver, fake, cards, false);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await run(fake, capture.url, bareUrl, cards, WARMUP, false, dir);
+    const b = await run(fake, capture.url, bareUrl, cards, SECONDS, false, dir);
     await stop(bare);
 
     // memory with 10,000 releases in the database
@@ -153,16 +165,15 @@ async function main(): Promise<void> {
       180_000,
     );
     const rss10kIdle = await rssMb(gl2.pid ?? 0);
-    await load(new SlackDriver({ baseUrl: glUrl, signingSecret: SECRET, fake }), fake, cards.slice(0, 1), false, WARMUP);
-    const g2 = await load(new SlackDriver({ baseUrl: glUrl, signingSecret: SECRET, fake }), fake, cards.slice(0, 1), false);
+    await run(fake, capture.url, glUrl, cards, WARMUP, false, dir);
+    const g2 = await run(fake, capture.url, glUrl, cards, SECONDS, false, dir);
+    await capture.close();
     const rss10kAfter = await rssMb(gl2.pid ?? 0);
     await stop(gl2);
 
-    const all = (r: RunResult) => [...r.commands, ...r.clicks];
+    const all = (r: RunResult) => r.acks;
     const rows = [
       ['', 'p50', 'p99', 'errors'],
-      ['Greenlight commands', fmt(percentile(g.commands, 50)), fmt(percentile(g.commands, 99)), ''],
-      ['Greenlight clicks', fmt(percentile(g.clicks, 50)), fmt(percentile(g.clicks, 99)), ''],
       ['Greenlight all acks', fmt(percentile(all(g), 50)), fmt(percentile(all(g), 99)), String(g.errors)],
       ['bare Bolt all acks', fmt(percentile(all(b), 50)), fmt(percentile(all(b), 99)), String(b.errors)],
       ['Greenlight (10k releases) all acks', fmt(percentile(all(g2), 50)), fmt(percentile(all(g2), 99)), String(g2.errors)],

@@ -22,7 +22,23 @@ export interface PostReleaseInfo {
   rollbackOnCard: boolean;
 }
 
+/** States before any deploy or drill warning is shown: nothing to read. */
+const BEFORE_SCHEDULING = new Set(['review', 'qa', 'signoff', 'changes_requested', 'rejected', 'cancelled']);
+
 export function postReleaseInfo(db: DbOrTx, policy: Policy, release: Release, now: number): PostReleaseInfo {
+  if (BEFORE_SCHEDULING.has(release.state)) {
+    const svc = findService(policy, release.service);
+    return {
+      deploy: null,
+      review: null,
+      hasWebhook: Boolean(svc?.deployWebhook),
+      hasHealthCheck: Boolean(svc?.healthCheck),
+      lastRollbackAt: null,
+      drillDue: false,
+      drillAfter: policy.rollback.drillAfter,
+      rollbackOnCard: false,
+    };
+  }
   const deploy = getDeploy(db, release.id) ?? null;
   const svc = findService(policy, release.service);
   const lastRollbackAt = lastRollbackOf(db, release.service);

@@ -33,12 +33,11 @@ export function registerCardActions(app: App, deps: Deps): void {
     await ack();
     const v = parseValue(body);
     if (!v) return replyPrivately(deps, body, { text: 'That button is out of date. Use `/release list` to find the release.' });
-    const snapBefore = releaseSnapshot(deps, v.releaseId);
-    if (!snapBefore) return replyPrivately(deps, body, { text: `${relId(v.releaseId)} no longer exists.` });
+    // A release that no longer exists surfaces as NotFoundError through the error boundary.
     const res = await approveRelease(deps, { releaseId: v.releaseId, actor: body.user.id, seenRev: v.rev, via: where(body) });
     if (res.kind === 'denied') {
-      const snap = releaseSnapshot(deps, v.releaseId) ?? snapBefore;
-      return replyPrivately(deps, body, approveDenialMessage(snap, res.denial));
+      const snap = releaseSnapshot(deps, v.releaseId);
+      if (snap) return replyPrivately(deps, body, approveDenialMessage(snap, res.denial));
     }
   });
 

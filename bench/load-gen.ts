@@ -1,0 +1,52 @@
+/**
+ * The load generator of the ack benchmark, in its own process so that serving the fake Slack (in the parent)
+ * never delays the requests being measured. Reads a plan (JSON) from the file named by argv[2], sends each request
+ * at its time signed like Slack, and prints one JSON line: ack latencies and the send times of approval clicks.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+interface Plan {
+  url: string;
+  secret: string;
+  rate: number; // requests per second, in total
+  requests: { body: string; contentType: string; approval?: string }[];
+}
+
+const plan = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as Plan;
+const acks: number[] = [];
+const approvals: { ts: string; sentAt: number }[] = [];
+let errors = 0;
+const interval = 1000 / plan.rate;
+const start = performance.now();
+const inflight: Promise<void>[] = [];
+for (let i = 0; i < plan.requests.length; i++) {
+  const due = start + i * interval;
+  const wait = due - performance.now();
+  if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  const req = plan.requests[i];
+  if (!req) continue;
+  inflight.push(
+    (async () => {
+      const ts = Math.floor(Date.now() / 1000);
+      const signature = `v0=${createHmac('sha256', plan.secret).update(`v0:${ts}:${req.body}`).digest('hex')}`;
+      const sentAt = Date.now();
+      const t0 = performance.now();
+      try {
+        const res = await fetch(plan.url, {
+          method: 'POST',
+          headers: { 'content-type': req.contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
+          body: req.body,
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) errors++;
+      } catch {
+        errors++;
+      }
+      acks.push(performance.now() - t0);
+      if (req.approval) approvals.push({ ts: req.approval, sentAt });
+    })(),
+  );
+}
+await Promise.all(inflight);
+process.stdout.write(`${JSON.stringify({ acks, approvals, errors })}\n`);
