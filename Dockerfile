@@ -53,4 +53,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # One Node process (no tsx wrapper process), so SIGTERM reaches Greenlight's own handler.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# Heap limits as in `npm start`: they keep RSS under 200 MB (see the README's benchmarks).
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=8", "--import", "tsx", "src/main.ts"]

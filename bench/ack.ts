@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import type { FakeSlack } from '../src/fake-slack';
 import { SlackDriver, startFakeSlack } from '../src/fake-slack';
-import { fmt, freePort, header, percentile, ratio, rssMb, spawnTsx, stop } from './lib';
+import { PRODUCT_NODE_ARGS, fmt, freePort, header, percentile, ratio, rssMb, spawnTsx, stop } from './lib';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 200); // per second, for each of commands and clicks
@@ -113,6 +113,8 @@ async function main(): Promise<void> {
     'src/main.ts',
     { ...bench, PORT: String(glPort), DATABASE_URL: `file:${join(dir, 'gl.db')}`, GREENLIGHT_POLICY: join(dir, 'greenlight.yml'), GREENLIGHT_API_TOKEN: API_TOKEN, LOG_LEVEL: 'info' },
     /Greenlight is listening/,
+    60_000,
+    PRODUCT_NODE_ARGS,
   );
   const glUrl = `http://127.0.0.1:${glPort}`;
   try {
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
       { ...bench, PORT: String(glPort), DATABASE_URL: `file:${join(dir, 'gl.db')}`, GREENLIGHT_POLICY: join(dir, 'greenlight.yml'), GREENLIGHT_API_TOKEN: API_TOKEN, LOG_LEVEL: 'info' },
       /Greenlight is listening/,
       180_000,
+      PRODUCT_NODE_ARGS,
     );
     const rss10kIdle = await rssMb(gl2.pid ?? 0);
     await run(fake, capture.url, glUrl, cards, WARMUP, false, dir);

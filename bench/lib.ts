@@ -34,10 +34,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The Node flags `npm start` and the Dockerfile run Greenlight with (heap limits that keep RSS under 200 MB). */
+export const PRODUCT_NODE_ARGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+
 /** Spawns `tsx <script>` and resolves once a line matching `ready` appears on stdout or stderr. */
-export async function spawnTsx(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Promise<ChildProcess> {
+export async function spawnTsx(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 60_000, extraNodeArgs: string[] = []): Promise<ChildProcess> {
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => {

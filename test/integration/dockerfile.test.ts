@@ -156,7 +156,7 @@ describe('Dockerfile', () => {
   it('starts src/main.ts with tsx in one Node process behind an init', () => {
     const cmd = instructionsOf(finalStage, 'CMD').at(-1)?.args ?? '';
     const words = JSON.parse(cmd) as string[];
-    expect(words).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+    expect(words).toEqual(['node', '--max-old-space-size=128', '--max-semi-space-size=8', '--import', 'tsx', 'src/main.ts']);
     const entrypoint = instructionsOf(finalStage, 'ENTRYPOINT').at(-1)?.args ?? '';
     expect(entrypoint).toMatch(/tini/);
   });
