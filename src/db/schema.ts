@@ -95,6 +95,14 @@ export const roleAssignments = sqliteTable(
   (t) => [primaryKey({ columns: [t.scope, t.role] })],
 );
 
+/** Deploy windows edited in Slack, per environment, replacing the policy file's. spec: the normalised WindowSpec (JSON). */
+export const windowOverrides = sqliteTable('window_overrides', {
+  environment: text('environment').primaryKey(),
+  spec: text('spec', { mode: 'json' }).$type<unknown>().notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
 /** Append-only, hash-chained record of everything that happened. */
 export const auditEvents = sqliteTable(
   'audit_events',

@@ -19,6 +19,7 @@ import { registerScheduleActions } from './listeners/actions/schedule.actions';
 import { registerDeployActions } from './listeners/actions/deploy.actions';
 import { registerReviewActions } from './listeners/actions/review.actions';
 import { registerFreezeHandlers } from './listeners/actions/freeze.actions';
+import { registerWindowsHandlers } from './listeners/actions/windows.actions';
 import { registerReleaseCommand } from './listeners/commands/release.command';
 import { registerHomeEvents } from './listeners/events/home.events';
 import { registerViewSubmissions } from './listeners/views/submissions';
@@ -83,6 +84,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
   registerDeployActions(app, deps);
   registerReviewActions(app, deps);
   registerFreezeHandlers(app, deps);
+  registerWindowsHandlers(app, deps);
   registerHomeEvents(app, deps);
 
   // The one error boundary: coded errors become a private explanation to the person, anything else an apology;

@@ -18,6 +18,7 @@ export const ACTIONS = {
   closeReview: 'review.close',
   actionDone: 'review.action_done',
   override: 'release.override',
+  editWindows: 'windows.open_editor',
 } as const;
 
 export const CALLBACKS = {
@@ -30,6 +31,7 @@ export const CALLBACKS = {
   reviewClose: 'review.close_summary',
   freeze: 'freeze.declare',
   override: 'release.override',
+  windows: 'windows.edit',
 } as const;
 
 /** Block and action ids of the request modal inputs (state.values[block][action]). */
@@ -51,6 +53,8 @@ export const READINESS_FIELDS = { criterion: 'criterion', status: 'status', url:
 export const SCHEDULE_FIELDS = { slot: 'slot', at: 'deploy_at' } as const;
 export const FREEZE_FIELDS = { start: 'freeze_start', end: 'freeze_end', reason: 'freeze_reason', services: 'freeze_services' } as const;
 export const OVERRIDE_FIELDS = { reason: 'override_reason', hours: 'override_hours' } as const;
+/** `/release windows` editor: one text input per environment. */
+export const WINDOW_FIELDS = { production: 'window_production', staging: 'window_staging' } as const;
 
 /** Review modal inputs; action items come in numbered slots (item_1, owner_1, due_1…). */
 export const REVIEW_FIELDS = { wentWell: 'went_well', improve: 'improve', incidents: 'incidents', item: 'item_', owner: 'owner_', due: 'due_', summary: 'summary' } as const;

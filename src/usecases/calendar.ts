@@ -11,6 +11,7 @@ import type { Environment } from '../domain/types';
 import { ENVIRONMENTS } from '../domain/types';
 import type { Deps } from './deps';
 import { effectiveFreezes } from './slots';
+import { allWindows } from './windows';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -55,8 +56,9 @@ export function deployCalendar(deps: Pick<Deps, 'db' | 'policy'>, range: Calenda
   const { from } = range;
   const until = from + range.days * DAY_MS;
   const deploys = scheduledBetween(deps.db, from, from + (range.deployDays ?? range.days) * DAY_MS);
+  const specs = allWindows(deps);
   const windows = ENVIRONMENTS.map((environment) => {
-    const spec = deps.policy.windows[environment];
+    const spec = specs[environment];
     return { environment, spec, occurrences: upcomingWindows(spec, zone, from, until) };
   });
   const freezes = freezesOverlapping(effectiveFreezes(deps.db, deps.policy, from), null, from, from + (range.freezeDays ?? range.days) * DAY_MS).map(
@@ -72,10 +74,11 @@ export function deployCalendar(deps: Pick<Deps, 'db' | 'policy'>, range: Calenda
 }
 
 /** The next `count` occurrences of each environment's windows (within 60 days), for `/release windows`. */
-export function windowsOverview(deps: Pick<Deps, 'policy'>, from: number, count = 5): CalendarWindows[] {
+export function windowsOverview(deps: Pick<Deps, 'db' | 'policy'>, from: number, count = 5): CalendarWindows[] {
   const zone = deps.policy.timezone;
+  const specs = allWindows(deps);
   return ENVIRONMENTS.map((environment) => {
-    const spec = deps.policy.windows[environment];
+    const spec = specs[environment];
     return { environment, spec, occurrences: upcomingWindows(spec, zone, from, from + 60 * DAY_MS).slice(0, count) };
   });
 }

@@ -7,7 +7,6 @@ import type { Freeze } from '../config';
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
-import { updateRelease } from '../db/release.repo';
 import { activeOverride, insertFreeze, scheduledBetween } from '../db/schedule.repo';
 import { freezeApplies } from '../domain/calendar';
 import { escTrunc, mention, relId } from '../slack/format';
@@ -15,6 +14,7 @@ import { freezeAnnouncement } from '../slack/views/freeze.view';
 import type { Deps } from './deps';
 import { isAdmin, rolesOf } from './roles';
 import { effectiveFreezes } from './slots';
+import { tellUnscheduled, unscheduleInTx } from './unschedule';
 
 export async function canManageFreezes(deps: Deps, actor: string): Promise<boolean> {
   return isAdmin(deps, actor) || (await rolesOf(deps, null, actor)).includes('release_manager');
@@ -71,8 +71,7 @@ export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<Fre
       if (!freezeApplies(freeze, r.service) || r.scheduledAt === null) continue;
       const override = activeOverride(tx, r.id, r.scheduledAt);
       if (override) continue;
-      moved.push(updateRelease(tx, r.id, { state: 'scheduling', stateChangedAt: now, updatedAt: now, scheduledAt: null }));
-      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'release.unscheduled', details: { reason: 'freeze', freeze: reason, slot: new Date(r.scheduledAt).toISOString() } });
+      moved.push(unscheduleInTx(tx, r, r.scheduledAt, input.actor, now, { reason: 'freeze', freeze: reason }));
     }
     return { id: row.id, moved };
   });
@@ -83,17 +82,11 @@ export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<Fre
       .post({ channel, text: freezeAnnouncement(freeze, input.actor, zone, result.moved.map((r) => r.id)), dedupeKey: `freeze-declared-${result.id}` })
       .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'could not announce the freeze'));
   }
-  for (const r of result.moved) {
-    void deps.cards.refresh(r.id);
-    void deps.cards.thread(r.id, `:snowflake: ${mention(input.actor)} declared a freeze (${escTrunc(reason, 300)}) over this release's slot: it is back in scheduling. Operations pick a new slot, or a release manager grants an emergency override.`);
-    const owners = [...new Set([r.requestedBy, ...(r.scheduledBy ? [r.scheduledBy] : [])])];
-    for (const owner of owners) {
-      void deps.slack
-        .dm(owner, { text: `:snowflake: ${relId(r.id)} (${r.service}) was unscheduled: a freeze (${escTrunc(reason, 300)}) now covers its slot.`, dedupeKey: `freeze-${result.id}-moved-${r.id}-${owner}`, releaseId: r.id })
-        .catch(() => undefined);
-    }
-    void deps.timers.syncRelease(r.id);
-  }
+  tellUnscheduled(deps, result.moved, {
+    thread: () => `:snowflake: ${mention(input.actor)} declared a freeze (${escTrunc(reason, 300)}) over this release's slot: it is back in scheduling. Operations pick a new slot, or a release manager grants an emergency override.`,
+    dm: (r) => `:snowflake: ${relId(r.id)} (${r.service}) was unscheduled: a freeze (${escTrunc(reason, 300)}) now covers its slot.`,
+    dedupeKey: (r, owner) => `freeze-${result.id}-moved-${r.id}-${owner}`,
+  });
   return { kind: 'declared', freeze, id: result.id, moved: result.moved };
 }
 

@@ -1,5 +1,5 @@
 /** The scheduling facts around a release: its windows, the freezes that apply, what is already booked. */
-import type { Freeze } from '../config';
+import type { Freeze, WindowSpec } from '../config';
 import type { DbOrTx } from '../db/client';
 import type { Release } from '../db/release.repo';
 import { activeOverride, currentSlackFreezes, scheduledBetween } from '../db/schedule.repo';
@@ -7,6 +7,7 @@ import type { Interval } from '../domain/calendar';
 import { SLOT_MINUTES, windowOccurrenceAt } from '../domain/calendar';
 import { relId } from '../slack/format';
 import type { WorkflowPolicy } from './deps';
+import { windowsFor } from './windows';
 
 const SLOT_MS = SLOT_MINUTES * 60_000;
 
@@ -24,7 +25,7 @@ export function effectiveFreezes(db: DbOrTx, policy: WorkflowPolicy, now: number
 }
 
 export interface SlotContext {
-  spec: WorkflowPolicy['windows'][keyof WorkflowPolicy['windows']];
+  spec: WindowSpec;
   zone: string;
   freezes: Freeze[];
   service: string;
@@ -38,7 +39,7 @@ export interface SlotContext {
  * holds `scheduling.max_concurrent_per_window` deploys. An active break-glass override lifts the freezes.
  */
 export function slotContext(db: DbOrTx, policy: WorkflowPolicy, release: Release, now: number): SlotContext {
-  const spec = policy.windows[release.environment];
+  const spec = windowsFor({ db, policy }, release.environment);
   const zone = policy.timezone;
   const override = activeOverride(db, release.id, now);
   const overridden = override !== undefined;

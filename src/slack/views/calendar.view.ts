@@ -6,8 +6,9 @@ import type { Interval } from '../../domain/calendar';
 import { formatSlot } from '../../domain/calendar';
 import type { CalendarFreeze, CalendarWindows, DeployCalendar } from '../../usecases/calendar';
 import { esc, escTrunc, relId } from '../format';
+import { ACTIONS } from '../ids';
 import type { Blocks } from './kit';
-import { context, header, section } from './kit';
+import { actions, button, context, header, section } from './kit';
 import type { SlackMessage } from './messages.view';
 
 const DAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -72,8 +73,11 @@ export function windowsMessage(windows: CalendarWindows[], zone: string, canEdit
     ...windows.map((w) => section(windowLines(w, zone, 10))),
     context([
       `Times in ${zone}. A deploy slot (30 minutes, starting on :00 or :30) must fit inside a window and outside every freeze.`,
-      canEdit ? 'To change the windows, edit `windows` in greenlight.yml and restart Greenlight.' : 'Admins change them in greenlight.yml.',
+      canEdit
+        ? 'You are an admin: *Edit windows* (or `/release windows edit`) changes them; a Slack edit replaces greenlight.yml\'s windows for that environment.'
+        : 'Admins (policy `admins`) edit them in Slack; the defaults come from greenlight.yml.',
     ]),
+    ...(canEdit ? [actions('windows_actions', [button('Edit windows', ACTIONS.editWindows, 'edit')])] : []),
   ];
   return { text: windows.map((w) => `${w.environment}: ${describeWindowSpec(w.spec)}`).join(' · '), blocks };
 }

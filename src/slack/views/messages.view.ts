@@ -27,7 +27,7 @@ export const COMMANDS_HELP: [string, string][] = [
   ['/release cancel REL-n', 'withdraw a release before it ships'],
   ['/release schedule REL-n', 'pick a deploy slot (operations)'],
   ['/release roles [service]', 'who holds each role (admins edit)'],
-  ['/release windows', 'deploy windows'],
+  ['/release windows', 'deploy windows (admins edit)'],
   ['/release freeze', 'declare or list freezes'],
   ['/release calendar', 'upcoming deploys, windows and freezes'],
   ['/release stats', 'delivery metrics'],

@@ -14,6 +14,7 @@ import { rolesMessage, rolesModal } from '../../views/roles.view';
 import { parseCommandText } from './command-text';
 import { freezeListFor, openFreezeModal } from '../actions/freeze.actions';
 import { openScheduleModal } from '../actions/schedule.actions';
+import { WINDOWS_DENIED, openWindowsModal } from '../actions/windows.actions';
 import { checkScheduler, scheduleDenialText } from '../../../usecases/schedule-release';
 import { explainHolds } from '../../../usecases/why';
 import { parseStatsArgs, releaseStats } from '../../../usecases/stats';
@@ -112,8 +113,14 @@ export function registerReleaseCommand(app: App, deps: Deps): void {
         await openFreezeModal(deps, command.trigger_id);
         return;
       }
-      case 'windows':
-        return reply(windowsMessage(windowsOverview(deps, deps.now()), deps.policy.timezone, isAdmin(deps, user)));
+      case 'windows': {
+        const admin = isAdmin(deps, user);
+        if (!/^edit$/i.test(cmd.args.trim())) return reply(windowsMessage(windowsOverview(deps, deps.now()), deps.policy.timezone, admin));
+        if (!admin) return reply(simple(WINDOWS_DENIED));
+        await ack();
+        await openWindowsModal(deps, command.trigger_id);
+        return;
+      }
       case 'calendar':
         return reply(calendarMessage(deployCalendar(deps, { from: deps.now(), days: CALENDAR_DAYS }), CALENDAR_DAYS));
       case 'stats': {

@@ -1,0 +1,33 @@
+/**
+ * A scheduled release whose slot is no longer allowed (a freeze declared over it, deploy windows edited away from it)
+ * goes back to scheduling: audited, its card and thread updated, its owners (requester and scheduler) told by DM.
+ */
+import type { DbOrTx } from '../db/client';
+import { appendAudit } from '../db/audit.repo';
+import type { Release } from '../db/release.repo';
+import { updateRelease } from '../db/release.repo';
+import type { Deps } from './deps';
+
+/** Inside the caller's transaction: back to scheduling, slot cleared, `release.unscheduled` audited with `details`. */
+export function unscheduleInTx(tx: DbOrTx, r: Release, slot: number, actor: string, now: number, details: Record<string, unknown>): Release {
+  const moved = updateRelease(tx, r.id, { state: 'scheduling', stateChangedAt: now, updatedAt: now, scheduledAt: null });
+  appendAudit(tx, { at: now, releaseId: r.id, actor, action: 'release.unscheduled', details: { ...details, slot: new Date(slot).toISOString() } });
+  return moved;
+}
+
+/** After the transaction: refresh each card, say why in its thread, DM its owners once, re-derive its timers. */
+export function tellUnscheduled(
+  deps: Pick<Deps, 'cards' | 'slack' | 'timers'>,
+  moved: readonly Release[],
+  say: { thread: (r: Release) => string; dm: (r: Release) => string; dedupeKey: (r: Release, owner: string) => string },
+): void {
+  for (const r of moved) {
+    void deps.cards.refresh(r.id);
+    void deps.cards.thread(r.id, say.thread(r));
+    const owners = [...new Set([r.requestedBy, ...(r.scheduledBy ? [r.scheduledBy] : [])])];
+    for (const owner of owners) {
+      void deps.slack.dm(owner, { text: say.dm(r), dedupeKey: say.dedupeKey(r, owner), releaseId: r.id }).catch(() => undefined);
+    }
+    void deps.timers.syncRelease(r.id);
+  }
+}
