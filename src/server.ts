@@ -6,6 +6,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import type { Env, Policy } from './config';
 import { openDatabase } from './db/client';
+import { pruneDeliveries } from './db/release.repo';
 import type { DatabaseHandle } from './db/client';
 import { apiRouter } from './http/api';
 import { healthRouter } from './http/health';
@@ -28,6 +29,9 @@ import { CardPublisher } from './usecases/card';
 import { deploymentsPort } from './usecases/deploy';
 import type { Deps } from './usecases/deps';
 import { HomePublisher } from './usecases/home';
+
+/** How long a Slack delivery id is remembered (see pruneDeliveries). */
+const DELIVERY_MEMORY_MS = 3_600_000;
 
 export interface StartOptions {
   logger?: Logger;
@@ -152,6 +156,15 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   const port = opts.workerOnly ? 0 : (server.address() as AddressInfo).port;
   logger.info({ port, mode: env.mode, workerOnly: opts.workerOnly ?? false }, opts.workerOnly ? 'Greenlight worker is running' : 'Greenlight is listening');
 
+  // Delivery ids are only needed while Slack may still retry or a replay could still pass the signature check.
+  const pruner = setInterval(() => {
+    try {
+      pruneDeliveries(database.db, now() - DELIVERY_MEMORY_MS);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'could not prune processed deliveries');
+    }
+  }, 10 * 60_000);
+  pruner.unref();
   let stopped = false;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -165,6 +178,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      clearInterval(pruner);
       // 1. Take no new requests; those being handled finish (keep-alive sockets close once idle).
       if (!opts.workerOnly) await surface.stop();
       if (server.listening) await closeServer(server, 10_000);

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { ApprovalView, CriteriaMap } from '../domain/workflow';
 import type { ApprovalStage, Criterion, CriterionStatus, Environment, ReleaseState, Risk, Role } from '../domain/types';
 import { CRITERIA } from '../domain/types';
@@ -169,6 +169,14 @@ export function setCriterion(
 export function markDelivery(tx: DbOrTx, key: string, at: number): boolean {
   const row = tx.insert(processedDeliveries).values({ key, at }).onConflictDoNothing().returning().get();
   return row !== undefined;
+}
+
+/**
+ * Forgets deliveries older than `before`. Slack retries within minutes and Bolt refuses signatures older than five
+ * minutes, so an hour of memory is enough to drop every retry and replay.
+ */
+export function pruneDeliveries(tx: DbOrTx, before: number): number {
+  return tx.delete(processedDeliveries).where(lt(processedDeliveries.at, before)).run().changes;
 }
 
 export type RoleOverrides = Record<string, Partial<Record<Role, string[]>>>;
