@@ -9,21 +9,16 @@
  * Every child is bounded: it is killed (with its whole process group) when it outlives its timeout.
  * Waits are on real signals — output lines, process exit, HTTP answers — never on fixed sleeps.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeSlack } from '../../src/fake-slack';
 import { startFakeSlack } from '../../src/fake-slack';
+import type { Exit } from '../support/processes';
+import { MAIN, ROOT, cleanupProcesses, freePort, runScript, tempDir as makeTempDir } from '../support/processes';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = join(ROOT, 'src', 'main.ts');
+const tempDir = () => makeTempDir('greenlight-startup-');
+
 const EXAMPLE_POLICY = join(ROOT, 'greenlight.example.yml');
 
 const BOT_TOKEN = 'xoxb-9999-8888-startuptestbottoken';
@@ -32,119 +27,7 @@ const APP_API_TOKEN = 'startup-api-token-0123456789abcdef';
 const WEBHOOK_SECRET = `whsec_${Buffer.from('startup-webhook-secret-bytes-0123').toString('base64')}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Only what a process needs to run; nothing of the test runner's environment (no SLACK_*, no NODE_OPTIONS). */
-const BASE_ENV: Record<string, string> = Object.fromEntries(
-  (['PATH', 'HOME', 'TMPDIR', 'LANG'] as const).flatMap((name) => {
-    const value = process.env[name];
-    return value === undefined ? [] : [[name, value]];
-  }),
-);
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-interface Running {
-  child: ChildProcess;
-  exited: Promise<Exit>;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first stdout line matching `match`; rejects if the process exits or `timeoutMs` passes first. */
-  waitForLine(match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string>;
-}
-
-const running = new Set<ChildProcess>();
-
-/** SIGKILL the child's whole process group (tsx runs Node as a grandchild). */
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
-
-function startMain(opts: { env: Record<string, string>; cwd: string; timeoutMs: number }): Running {
-  const child = spawn(TSX, [MAIN], {
-    cwd: opts.cwd,
-    env: { ...BASE_ENV, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so a timeout can kill tsx and the Node process under it
-  });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  let timedOut = false;
-  const lineWaiters = new Set<() => void>();
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    for (const wake of lineWaiters) wake();
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, opts.timeoutMs);
-  const exited = new Promise<Exit>((resolveExit, rejectExit) => {
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      running.delete(child);
-      rejectExit(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      for (const wake of lineWaiters) wake();
-      resolveExit({ code, signal, stdout, stderr, timedOut });
-    });
-  });
-
-  const completeLines = () => stdout.split('\n').slice(0, -1);
-  return {
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    waitForLine: (match, timeoutMs, what) =>
-      new Promise<string>((resolveLine, rejectLine) => {
-        let done = false;
-        const finish = (fn: () => void) => {
-          if (done) return;
-          done = true;
-          clearTimeout(deadline);
-          lineWaiters.delete(check);
-          fn();
-        };
-        const check = () => {
-          const line = completeLines().find(match);
-          if (line !== undefined) finish(() => resolveLine(line));
-          else if (child.exitCode !== null || child.signalCode !== null) {
-            finish(() => rejectLine(new Error(`exited before ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`)));
-          }
-        };
-        const deadline = setTimeout(
-          () => finish(() => rejectLine(new Error(`no ${what} within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`))),
-          timeoutMs,
-        );
-        lineWaiters.add(check);
-        check();
-      }),
-  };
-}
-
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'greenlight-startup-'));
-  tempDirs.push(dir);
-  return dir;
-}
+const startMain = (opts: { env: Record<string, string>; cwd: string; timeoutMs: number }) => runScript(MAIN, [], opts);
 
 /** Runs main.ts to completion (bounded) with `env` in a fresh directory holding `files`. */
 async function runToExit(env: Record<string, string>, files: Record<string, string> = {}): Promise<Exit & { lines: string[] }> {
@@ -154,23 +37,7 @@ async function runToExit(env: Record<string, string>, files: Record<string, stri
   return { ...exit, lines: exit.stderr.split('\n').filter((line) => line.trim() !== '') };
 }
 
-/** A port nobody listens on right now: bind port 0, read it, release it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolveListen, rejectListen) => {
-    server.once('error', rejectListen);
-    server.listen(0, '127.0.0.1', () => resolveListen());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-  return port;
-}
-
-// Not afterEach: the bad-configuration tests run concurrently, and each child is bounded by its own timeout.
-afterAll(() => {
-  for (const child of running) killGroup(child);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(cleanupProcesses);
 
 const SLACK_OK = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET } as const;
 
