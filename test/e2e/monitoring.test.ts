@@ -33,8 +33,8 @@ describe('post-release monitoring', () => {
     const schedulers = await t.gl.timers.queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key)).toContain(`release-${a.id}-health-probe`);
     // Redis loses everything mid-watch: the probe scheduler and the end of the watch come back from SQLite
+    // (no assertion that the queue is empty in between: a probe already running may re-sync its own timers)
     await t.gl.timers.queue.obliterate({ force: true });
-    expect(await t.gl.timers.queue.getJobSchedulers()).toHaveLength(0);
     await t.gl.timers.rebuild();
     expect((await t.gl.timers.queue.getJobSchedulers()).map((s) => s.key)).toContain(`release-${a.id}-health-probe`);
     expect((await t.gl.timers.pending()).map((j) => j.name)).toContain('monitor-end');
