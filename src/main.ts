@@ -1,19 +1,15 @@
 /** `npm start`: load and check the configuration, then run Greenlight until SIGTERM/SIGINT. */
-import { loadConfig } from './config';
+import { loadConfigOrReport } from './config';
 import { startGreenlight } from './server';
 
 async function main(): Promise<void> {
-  const loaded = loadConfig({ env: process.env, cwd: process.cwd() });
-  if (!loaded.ok) {
-    for (const line of loaded.errors) process.stderr.write(`${line}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const { env, policy } = loaded.config;
+  const config = loadConfigOrReport(process.env, process.cwd());
+  if (!config) return;
+  const { env, policy } = config;
   if (env.mode === 'sandbox') {
     // No Slack workspace: run the real bot against the in-process fake Slack, with a browser UI.
     const { runSandbox } = await import('./sandbox/main');
-    await runSandbox(loaded.config, process.env);
+    await runSandbox(config, process.env);
     return;
   }
   const app = await startGreenlight({ env, policy });

@@ -1,15 +1,11 @@
 /** `npm run worker`: runs only the timer worker (reminders, windows, announcements), for scaling out `npm start`. */
-import { loadConfig } from './config';
+import { loadConfigOrReport } from './config';
 import { startGreenlight } from './server';
 
 async function main(): Promise<void> {
-  const loaded = loadConfig({ env: process.env, cwd: process.cwd() });
-  if (!loaded.ok) {
-    for (const line of loaded.errors) process.stderr.write(`${line}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const { env, policy } = loaded.config;
+  const config = loadConfigOrReport(process.env, process.cwd());
+  if (!config) return;
+  const { env, policy } = config;
   if (env.mode === 'sandbox') {
     process.stderr.write('SLACK_BOT_TOKEN: not set; the worker needs the same Slack settings as `npm start`.\n');
     process.exitCode = 1;

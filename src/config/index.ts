@@ -75,3 +75,12 @@ export function loadConfig(options: { env: NodeJS.ProcessEnv; cwd: string }): Co
   const databasePath = env.databasePath === ':memory:' ? env.databasePath : resolve(options.cwd, env.databasePath);
   return { ok: true, config: { env: { ...env, databasePath }, policy, policyPath } };
 }
+
+/** For entry points: the configuration, or null after printing one line per problem and setting exit code 1. */
+export function loadConfigOrReport(env: NodeJS.ProcessEnv, cwd: string): Config | null {
+  const loaded = loadConfig({ env, cwd });
+  if (loaded.ok) return loaded.config;
+  for (const line of loaded.errors) process.stderr.write(`${line}\n`);
+  process.exitCode = 1;
+  return null;
+}

@@ -104,16 +104,22 @@ async function secondInstance(t: Harness, policyText: string, offset: number): P
   return gl;
 }
 
+/** Release A scheduled at `slot`, release B waiting on its review (so it has a reminder). */
+async function scheduledAndWaiting(t: Harness, slot: number) {
+  const a = await requestRelease(t);
+  await approveToScheduling(t, a.id, a.card.ts);
+  await schedule(t, a.card.ts, slot);
+  await waitForCard(t, CHANNELS.payments, a.id, (x) => x.includes('Scheduled'));
+  const b = await requestRelease(t, U.requester, { Version: '2.0.0' });
+  return { a, b };
+}
+
 describe('timers survive Redis losing its data', () => {
   it('after FLUSHDB mid-schedule, the window start, a pending reminder and the announcements each happen exactly once', async () => {
     const { offset, slot } = offsetToBeforeSlot(30_000);
     const t = await startHarness({ policy: ONCE_POLICY, clockOffsetMs: offset, env: { REDIS_URL: REDIS_DB5 } });
     h = t;
-    const a = await requestRelease(t);
-    await approveToScheduling(t, a.id, a.card.ts);
-    await schedule(t, a.card.ts, slot);
-    await waitForCard(t, CHANNELS.payments, a.id, (x) => x.includes('Scheduled'));
-    const b = await requestRelease(t, U.requester, { Version: '2.0.0' });
+    const { a, b } = await scheduledAndWaiting(t, slot);
     const hasTimer = async (prefix: string) => ((await t.gl.timers.pending()).some((j) => j.id.startsWith(prefix)) ? true : undefined);
     await until(() => hasTimer(`release-${b.id}-reminder-`), "REL-b's reminder timer");
     expect(await hasTimer(`release-${a.id}-window-start-${slot}`)).toBe(true);
@@ -163,11 +169,7 @@ describe('a job whose effect runs twice', () => {
     const { offset, slot } = offsetToBeforeSlot(25_000);
     const t = await startHarness({ policy: ONCE_POLICY, clockOffsetMs: offset, env: { REDIS_URL: REDIS_DB5 } });
     h = t;
-    const a = await requestRelease(t);
-    await approveToScheduling(t, a.id, a.card.ts);
-    await schedule(t, a.card.ts, slot);
-    await waitForCard(t, CHANNELS.payments, a.id, (x) => x.includes('Scheduled'));
-    const b = await requestRelease(t, U.requester, { Version: '2.0.0' });
+    const { a, b } = await scheduledAndWaiting(t, slot);
     const gl2 = await secondInstance(t, ONCE_POLICY, offset);
     const p1 = processTimer(t.gl.deps);
     const p2 = processTimer(gl2.deps);

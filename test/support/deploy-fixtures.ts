@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Harness } from './harness';
-import { CHANNELS, U, approveToScheduling, openModal, requestRelease, textOf, waitForCard } from './harness';
+import { CHANNELS, U, approveToScheduling, openModal, policyBase, requestRelease, textOf, waitForCard } from './harness';
 import type { SubmitValue } from '../../src/fake-slack';
 
 export const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -49,21 +49,8 @@ export async function startTarget(): Promise<FakeTarget> {
 }
 
 export function policyWith(svc: { webhook?: string; health?: string }, opts: { monitoring?: string; review?: string; extra?: string } = {}): string {
-  return `
-timezone: Europe/Berlin
-admins: [U0ADMIN]
-channels: { releases: C0RELEASES, announcements: C0ANNOUNCE }
-roles:
-  developer: [U0DEV1, U0DEV2]
-  qa: [U0QA]
-  release_manager: [U0RM]
-  product_manager: [U0PM]
-  operations: [U0OPS, U0OPS2]
-services:
-  payments-api:
-    channel: C0PAYMENTS
-${svc.webhook ? `    deploy_webhook: ${svc.webhook}\n` : ''}${svc.health ? `    health_check: ${svc.health}\n` : ''}  web: {}
-windows:
+  const service = `${svc.webhook ? `    deploy_webhook: ${svc.webhook}\n` : ''}${svc.health ? `    health_check: ${svc.health}\n` : ''}`;
+  return `${policyBase(service)}windows:
   production: [{ days: [tue], start: "10:00", end: "16:00" }]
   staging: always
 reminders: { first_after: 4h, every: 4h, escalate_after: 24h, business_hours: "00:00-24:00", business_days: [mon, tue, wed, thu, fri, sat, sun] }

@@ -33,7 +33,9 @@ export const U = {
 
 export const CHANNELS = { payments: 'C0PAYMENTS', releases: 'C0RELEASES', announce: 'C0ANNOUNCE', general: 'C0GENERAL' } as const;
 
-export const TEST_POLICY = `
+/** The people, channels and services every test policy shares; `paymentsApi` adds lines to that service. */
+export function policyBase(paymentsApi = ''): string {
+  return `
 timezone: Europe/Berlin
 admins: [U0ADMIN]
 channels: { releases: C0RELEASES, announcements: C0ANNOUNCE }
@@ -46,8 +48,11 @@ roles:
 services:
   payments-api:
     channel: C0PAYMENTS
-  web: {}
-workflow:
+${paymentsApi}  web: {}
+`;
+}
+
+export const TEST_POLICY = `${policyBase()}workflow:
   high_risk: { operations: 2 }
 `;
 
