@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from './client';
+import { prepared } from './prepared';
 import { auditEvents } from './schema';
 
 export interface AuditInput {
@@ -32,18 +33,36 @@ export function auditHash(prevHash: string, e: Omit<AuditRow, 'id' | 'prevHash' 
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
+const lastAuditLink = prepared((db) =>
+  db.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1).prepare(),
+);
+
+const auditInsert = prepared((db) =>
+  db
+    .insert(auditEvents)
+    .values({
+      id: sql.placeholder('id'),
+      at: sql.placeholder('at'),
+      releaseId: sql.placeholder('releaseId'),
+      actor: sql.placeholder('actor'),
+      action: sql.placeholder('action'),
+      details: sql.placeholder('details'),
+      prevHash: sql.placeholder('prevHash'),
+      hash: sql.placeholder('hash'),
+    })
+    .returning()
+    .prepare(),
+);
+
 /** Appends one event to the hash chain. Call inside the transaction that made the change. */
 export function appendAudit(tx: DbOrTx, input: AuditInput): AuditRow {
-  const last = tx.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1).get();
+  const last = lastAuditLink(tx).get();
   const prevHash = last?.hash ?? GENESIS_HASH;
   const id = (last?.id ?? 0) + 1;
   const details = input.details ?? {};
   const hash = auditHash(prevHash, { id, at: input.at, releaseId: input.releaseId, actor: input.actor, action: input.action, details });
-  return tx
-    .insert(auditEvents)
-    .values({ id, at: input.at, releaseId: input.releaseId, actor: input.actor, action: input.action, details, prevHash, hash })
-    .returning()
-    .get();
+  // `details` goes through the column's JSON encoder, as a literal value would.
+  return auditInsert(tx).get({ id, at: input.at, releaseId: input.releaseId, actor: input.actor, action: input.action, details, prevHash, hash });
 }
 
 export function auditForRelease(tx: DbOrTx, releaseId: number, limit = 200): AuditRow[] {

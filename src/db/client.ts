@@ -5,6 +5,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerTransaction } from './prepared';
 import * as schema from './schema';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -52,6 +53,8 @@ function isThenable(v: unknown): boolean {
  */
 export function inTransaction<T>(db: Db, fn: (tx: Tx) => NotAPromise<T>): T {
   return db.transaction((tx) => {
+    // Lets the repositories' prepared statements (made on `db`) serve this handle: same connection, same transaction.
+    registerTransaction(tx, db);
     const result = fn(tx);
     if (isThenable(result)) throw new TypeError('inTransaction: the callback returned a promise; transactions are synchronous (no awaits inside)');
     return result;

@@ -1,14 +1,17 @@
 /** Deploys, rollbacks and outgoing webhook attempts. */
 import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from './client';
+import { prepared } from './prepared';
 import { deploys, releases, webhookDeliveries } from './schema';
 
 export type DeployRow = typeof deploys.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookType = 'deploy' | 'rollback';
 
+const deployOf = prepared((db) => db.select().from(deploys).where(eq(deploys.releaseId, sql.placeholder('releaseId'))).prepare());
+
 export function getDeploy(tx: DbOrTx, releaseId: number): DeployRow | undefined {
-  return tx.select().from(deploys).where(eq(deploys.releaseId, releaseId)).get();
+  return deployOf(tx).get({ releaseId });
 }
 
 /** Creates the deploy row once; a second start (retry, race) keeps the first. */

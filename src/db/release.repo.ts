@@ -3,6 +3,7 @@ import type { ApprovalView, CriteriaMap } from '../domain/workflow';
 import type { ApprovalStage, Criterion, CriterionStatus, Environment, ReleaseState, Risk, Role } from '../domain/types';
 import { CRITERIA } from '../domain/types';
 import type { DbOrTx } from './client';
+import { prepared } from './prepared';
 import { approvals, criteria, processedDeliveries, releases, roleAssignments } from './schema';
 
 export type ReleaseRow = typeof releases.$inferSelect;
@@ -51,8 +52,10 @@ export function insertRelease(tx: DbOrTx, input: NewRelease): Release {
   return toRelease(row);
 }
 
+const releaseById = prepared((db) => db.select().from(releases).where(eq(releases.id, sql.placeholder('id'))).prepare());
+
 export function getRelease(tx: DbOrTx, id: number): Release | undefined {
-  const row = tx.select().from(releases).where(eq(releases.id, id)).get();
+  const row = releaseById(tx).get({ id });
   return row ? toRelease(row) : undefined;
 }
 
@@ -109,24 +112,46 @@ function toApproval(row: typeof approvals.$inferSelect): ApprovalRecord {
   };
 }
 
+const approvalsOf = prepared((db) =>
+  db.select().from(approvals).where(eq(approvals.releaseId, sql.placeholder('releaseId'))).orderBy(asc(approvals.id)).prepare(),
+);
+
 export function approvalsFor(tx: DbOrTx, releaseId: number): ApprovalRecord[] {
-  return tx.select().from(approvals).where(eq(approvals.releaseId, releaseId)).orderBy(asc(approvals.id)).all().map(toApproval);
+  return approvalsOf(tx).all({ releaseId }).map(toApproval);
 }
 
 export function activeApprovals(tx: DbOrTx, releaseId: number): ApprovalRecord[] {
   return approvalsFor(tx, releaseId).filter((a) => a.status === 'active');
 }
 
+const approvalInsert = prepared((db) =>
+  db
+    .insert(approvals)
+    .values({
+      releaseId: sql.placeholder('releaseId'),
+      stage: sql.placeholder('stage'),
+      role: sql.placeholder('role'),
+      userId: sql.placeholder('userId'),
+      contentRev: sql.placeholder('contentRev'),
+      createdAt: sql.placeholder('at'),
+    })
+    .onConflictDoNothing()
+    .returning()
+    .prepare(),
+);
+
 export function insertApproval(
   tx: DbOrTx,
   a: { releaseId: number; stage: ApprovalStage; role: Role; userId: string; contentRev: number; at: number },
 ): ApprovalRecord | null {
-  const row = tx
-    .insert(approvals)
-    .values({ releaseId: a.releaseId, stage: a.stage, role: a.role, userId: a.userId, contentRev: a.contentRev, createdAt: a.at })
-    .onConflictDoNothing()
-    .returning()
-    .get();
+  const row: typeof approvals.$inferSelect | undefined = approvalInsert(tx).get({
+    releaseId: a.releaseId,
+    stage: a.stage,
+    role: a.role,
+    userId: a.userId,
+    contentRev: a.contentRev,
+    at: a.at,
+  });
   return row ? toApproval(row) : null;
 }
 
@@ -134,8 +159,10 @@ export function resetApproval(tx: DbOrTx, id: number, reason: string, at: number
   tx.update(approvals).set({ status: 'reset', resetReason: reason, resetAt: at }).where(eq(approvals.id, id)).run();
 }
 
+const criteriaOf = prepared((db) => db.select().from(criteria).where(eq(criteria.releaseId, sql.placeholder('releaseId'))).prepare());
+
 export function criteriaFor(tx: DbOrTx, releaseId: number): CriterionRecord[] {
-  const rows = tx.select().from(criteria).where(eq(criteria.releaseId, releaseId)).all();
+  const rows = criteriaOf(tx).all({ releaseId });
   return CRITERIA.map((c) => {
     const row = rows.find((r) => r.criterion === c);
     return {
@@ -165,10 +192,18 @@ export function setCriterion(
     .run();
 }
 
+const deliveryInsert = prepared((db) =>
+  db
+    .insert(processedDeliveries)
+    .values({ key: sql.placeholder('key'), at: sql.placeholder('at') })
+    .onConflictDoNothing()
+    .prepare(),
+);
+
 /** Records a Slack delivery; false when it was seen before (a retry or an exact replay). */
 export function markDelivery(tx: DbOrTx, key: string, at: number): boolean {
-  const row = tx.insert(processedDeliveries).values({ key, at }).onConflictDoNothing().returning().get();
-  return row !== undefined;
+  // One row inserted, or none when the key was already there (`changes` does not count trigger or FK side effects).
+  return deliveryInsert(tx).run({ key, at }).changes > 0;
 }
 
 /**
@@ -181,10 +216,12 @@ export function pruneDeliveries(tx: DbOrTx, before: number): number {
 
 export type RoleOverrides = Record<string, Partial<Record<Role, string[]>>>;
 
+const allRoleAssignments = prepared((db) => db.select().from(roleAssignments).prepare());
+
 /** Slack-edited role members by scope ('*' = global, else the service name). */
 export function roleOverrides(tx: DbOrTx): RoleOverrides {
   const out: RoleOverrides = {};
-  for (const row of tx.select().from(roleAssignments).all()) {
+  for (const row of allRoleAssignments(tx).all()) {
     (out[row.scope] ??= {})[row.role as Role] = row.members;
   }
   return out;

@@ -1,14 +1,17 @@
 /** Post-release reviews: the review thread, each person's answers, and their action items. */
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from './client';
+import { prepared } from './prepared';
 import { actionItems, reviewAnswers, reviews } from './schema';
 
 export type ReviewRow = typeof reviews.$inferSelect;
 export type ReviewAnswerRow = typeof reviewAnswers.$inferSelect;
 export type ActionItemRow = typeof actionItems.$inferSelect;
 
+const reviewOf = prepared((db) => db.select().from(reviews).where(eq(reviews.releaseId, sql.placeholder('releaseId'))).prepare());
+
 export function getReview(tx: DbOrTx, releaseId: number): ReviewRow | undefined {
-  return tx.select().from(reviews).where(eq(reviews.releaseId, releaseId)).get();
+  return reviewOf(tx).get({ releaseId });
 }
 
 /** Opens the review once: false when it already exists. */
@@ -49,8 +52,12 @@ export function insertActionItem(tx: DbOrTx, row: Omit<ActionItemRow, 'id' | 're
   return tx.insert(actionItems).values(row).returning().get();
 }
 
+const actionItemsOf = prepared((db) =>
+  db.select().from(actionItems).where(eq(actionItems.releaseId, sql.placeholder('releaseId'))).orderBy(asc(actionItems.id)).prepare(),
+);
+
 export function actionItemsFor(tx: DbOrTx, releaseId: number): ActionItemRow[] {
-  return tx.select().from(actionItems).where(eq(actionItems.releaseId, releaseId)).orderBy(asc(actionItems.id)).all();
+  return actionItemsOf(tx).all({ releaseId });
 }
 
 export function getActionItem(tx: DbOrTx, id: number): ActionItemRow | undefined {

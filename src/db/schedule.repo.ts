@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lt, ne } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from './client';
+import { prepared } from './prepared';
 import type { Release } from './release.repo';
 import { freezes, overrides, releases, reminders } from './schema';
 
@@ -7,27 +8,35 @@ export type FreezeRow = typeof freezes.$inferSelect;
 export type OverrideRow = typeof overrides.$inferSelect;
 export type ReminderRow = typeof reminders.$inferSelect;
 
-/** Freezes declared in Slack that have not ended or been lifted. */
-export function currentSlackFreezes(tx: DbOrTx, now: number): FreezeRow[] {
-  return tx
+const slackFreezesEndingAfter = prepared((db) =>
+  db
     .select()
     .from(freezes)
-    .where(and(gt(freezes.end, now), isNull(freezes.liftedAt)))
+    .where(and(gt(freezes.end, sql.placeholder('now')), isNull(freezes.liftedAt)))
     .orderBy(asc(freezes.start))
-    .all();
+    .prepare(),
+);
+
+/** Freezes declared in Slack that have not ended or been lifted. */
+export function currentSlackFreezes(tx: DbOrTx, now: number): FreezeRow[] {
+  return slackFreezesEndingAfter(tx).all({ now });
 }
 
 export function insertFreeze(tx: DbOrTx, f: Omit<typeof freezes.$inferInsert, 'id'>): FreezeRow {
   return tx.insert(freezes).values(f).returning().get();
 }
 
-export function activeOverride(tx: DbOrTx, releaseId: number, at: number): OverrideRow | undefined {
-  return tx
+const firstOverrideExpiringAfter = prepared((db) =>
+  db
     .select()
     .from(overrides)
-    .where(and(eq(overrides.releaseId, releaseId), gt(overrides.expiresAt, at)))
+    .where(and(eq(overrides.releaseId, sql.placeholder('releaseId')), gt(overrides.expiresAt, sql.placeholder('at'))))
     .orderBy(asc(overrides.expiresAt))
-    .get();
+    .prepare(),
+);
+
+export function activeOverride(tx: DbOrTx, releaseId: number, at: number): OverrideRow | undefined {
+  return firstOverrideExpiringAfter(tx).get({ releaseId, at });
 }
 
 export function overridesFor(tx: DbOrTx, releaseId: number): OverrideRow[] {
@@ -67,20 +76,34 @@ export function deployingFor(tx: DbOrTx, service: string, environment: string, e
   return tx.select().from(releases).where(and(...conds)).all() as Release[];
 }
 
-export function reminderRows(tx: DbOrTx, releaseId: number, stageOpenedAt: number): ReminderRow[] {
-  return tx
+const remindersOfStage = prepared((db) =>
+  db
     .select()
     .from(reminders)
-    .where(and(eq(reminders.releaseId, releaseId), eq(reminders.stageOpenedAt, stageOpenedAt)))
-    .all();
+    .where(and(eq(reminders.releaseId, sql.placeholder('releaseId')), eq(reminders.stageOpenedAt, sql.placeholder('stageOpenedAt'))))
+    .prepare(),
+);
+
+export function reminderRows(tx: DbOrTx, releaseId: number, stageOpenedAt: number): ReminderRow[] {
+  return remindersOfStage(tx).all({ releaseId, stageOpenedAt });
 }
 
-export function reminderRow(tx: DbOrTx, releaseId: number, stageOpenedAt: number, userId: string): ReminderRow | undefined {
-  return tx
+const reminderOfUser = prepared((db) =>
+  db
     .select()
     .from(reminders)
-    .where(and(eq(reminders.releaseId, releaseId), eq(reminders.stageOpenedAt, stageOpenedAt), eq(reminders.userId, userId)))
-    .get();
+    .where(
+      and(
+        eq(reminders.releaseId, sql.placeholder('releaseId')),
+        eq(reminders.stageOpenedAt, sql.placeholder('stageOpenedAt')),
+        eq(reminders.userId, sql.placeholder('userId')),
+      ),
+    )
+    .prepare(),
+);
+
+export function reminderRow(tx: DbOrTx, releaseId: number, stageOpenedAt: number, userId: string): ReminderRow | undefined {
+  return reminderOfUser(tx).get({ releaseId, stageOpenedAt, userId });
 }
 
 export function upsertReminder(tx: DbOrTx, row: typeof reminders.$inferInsert): void {

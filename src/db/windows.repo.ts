@@ -4,6 +4,7 @@ import { storedWindowSpecSchema } from '../config/window-text';
 import { ENVIRONMENTS } from '../domain/types';
 import type { Environment } from '../domain/types';
 import type { DbOrTx } from './client';
+import { prepared } from './prepared';
 import { windowOverrides } from './schema';
 
 export interface WindowOverride {
@@ -13,10 +14,12 @@ export interface WindowOverride {
   updatedAt: number;
 }
 
+const allWindowOverrides = prepared((db) => db.select().from(windowOverrides).prepare());
+
 /** The stored overrides by environment; a row that no longer parses (unknown environment, bad JSON) is ignored. */
 export function windowOverridesByEnvironment(tx: DbOrTx): Partial<Record<Environment, WindowOverride>> {
   const out: Partial<Record<Environment, WindowOverride>> = {};
-  for (const row of tx.select().from(windowOverrides).all()) {
+  for (const row of allWindowOverrides(tx).all()) {
     const environment = ENVIRONMENTS.find((e) => e === row.environment);
     const spec = storedWindowSpecSchema.safeParse(row.spec);
     if (environment === undefined || !spec.success) continue;
