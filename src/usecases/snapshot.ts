@@ -31,7 +31,10 @@ export interface ReleaseSnapshot {
   post: PostReleaseInfo;
 }
 
-export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number, now: number): ReleaseSnapshot | undefined {
+/** The part of a snapshot that says who approved, who may, and what is still missing (denial messages need no more). */
+export type ApprovalSnapshot = Pick<ReleaseSnapshot, 'release' | 'approvals' | 'criteria' | 'members' | 'progress' | 'blocking'>;
+
+export function loadApprovalSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number): ApprovalSnapshot | undefined {
   const release = getRelease(db, id);
   if (!release) return undefined;
   const approvals = approvalsFor(db, id);
@@ -48,6 +51,15 @@ export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number, now
     members: membersFor({ db, policy }, release.service),
     progress,
     blocking: blockingCriteria(criteriaMap(criteria)),
+  };
+}
+
+export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number, now: number): ReleaseSnapshot | undefined {
+  const core = loadApprovalSnapshot(db, policy, id);
+  if (!core) return undefined;
+  const { release } = core;
+  return {
+    ...core,
     override: activeOverride(db, id, now) ?? null,
     freezeAhead: freezesOverlapping(effectiveFreezes(db, policy, now), release.service, now, now + 14 * 86_400_000)[0] ?? null,
     post: postReleaseInfo(db, policy, release, now),

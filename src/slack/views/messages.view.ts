@@ -6,7 +6,7 @@ import { ROLE_LABELS, STAGE_ROLES, STATE_LABELS } from '../../domain/types';
 import type { StageActionDenial } from '../../domain/workflow';
 import { isApprovalStage } from '../../domain/workflow';
 import type { ApproveDenial } from '../../usecases/approve-release';
-import type { ReleaseSnapshot } from '../../usecases/snapshot';
+import type { ApprovalSnapshot, ReleaseSnapshot } from '../../usecases/snapshot';
 import type { WhyReport } from '../../usecases/why';
 import { formatSlot } from '../../domain/calendar';
 import { esc, escTrunc, mention, mentions, relId, slackDate } from '../format';
@@ -100,11 +100,11 @@ export function auditMessage(release: Release, events: AuditRow[]): SlackMessage
   return { text: `Audit trail of ${relId(release.id)} (${events.length} events)`, blocks };
 }
 
-function whoCan(snap: ReleaseSnapshot, roles: readonly Role[]): string {
+function whoCan(snap: ApprovalSnapshot, roles: readonly Role[]): string {
   return roles.map((r) => `${ROLE_LABELS[r]}: ${mentions(snap.members[r].filter((m) => m !== snap.release.requestedBy))}`).join(' · ');
 }
 
-export function approveDenialMessage(snap: ReleaseSnapshot, denial: ApproveDenial): SlackMessage {
+export function approveDenialMessage(snap: ApprovalSnapshot, denial: ApproveDenial): SlackMessage {
   const id = relId(snap.release.id);
   const state = snap.release.state;
   switch (denial.kind) {
@@ -129,7 +129,7 @@ export function approveDenialMessage(snap: ReleaseSnapshot, denial: ApproveDenia
   }
 }
 
-export function stageDenialMessage(snap: ReleaseSnapshot, denial: StageActionDenial, verb: string): SlackMessage {
+export function stageDenialMessage(snap: ApprovalSnapshot, denial: StageActionDenial, verb: string): SlackMessage {
   const id = relId(snap.release.id);
   switch (denial.kind) {
     case 'self_action':

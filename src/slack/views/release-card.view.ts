@@ -2,7 +2,7 @@
 import type { ApprovalStage, CriterionStatus, ReleaseState } from '../../domain/types';
 import { APPROVAL_STAGES, CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STAGE_ROLES, STATE_LABELS } from '../../domain/types';
 import { isApprovalStage } from '../../domain/workflow';
-import type { ReleaseSnapshot } from '../../usecases/snapshot';
+import type { ApprovalSnapshot, ReleaseSnapshot } from '../../usecases/snapshot';
 import { esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
 import { ACTIONS } from '../ids';
 import { deployButtons, deployCardLines } from './deploy.view';
@@ -45,7 +45,7 @@ function stageIndex(state: ReleaseState): number {
 }
 
 /** "Waiting on …" for the current stage, naming who can act. */
-export function waitingOn(s: ReleaseSnapshot, stage: ApprovalStage): string {
+export function waitingOn(s: ApprovalSnapshot, stage: ApprovalStage): string {
   const parts = s.progress[stage]
     .filter((p) => p.missing > 0)
     .map((p) => {

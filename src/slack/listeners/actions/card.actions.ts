@@ -6,7 +6,7 @@ import { checkStageDecision } from '../../../usecases/decide-release';
 import type { Deps } from '../../../usecases/deps';
 import { checkEdit } from '../../../usecases/edit-release';
 import { criteriaFor } from '../../../db/release.repo';
-import { releaseSnapshot } from '../../../usecases/queries';
+import { approvalSnapshot, releaseSnapshot } from '../../../usecases/queries';
 import { relId } from '../../format';
 import { ACTIONS } from '../../ids';
 import { approveDenialMessage, editDenialMessage, stageDenialMessage } from '../../views/messages.view';
@@ -36,7 +36,7 @@ export function registerCardActions(app: App, deps: Deps): void {
     // A release that no longer exists surfaces as NotFoundError through the error boundary.
     const res = await approveRelease(deps, { releaseId: v.releaseId, actor: body.user.id, seenRev: v.rev, via: where(body) });
     if (res.kind === 'denied') {
-      const snap = releaseSnapshot(deps, v.releaseId);
+      const snap = approvalSnapshot(deps, v.releaseId);
       if (snap) return replyPrivately(deps, body, approveDenialMessage(snap, res.denial));
     }
   });
@@ -49,7 +49,7 @@ export function registerCardActions(app: App, deps: Deps): void {
       await ack();
       const v = parseValue(body);
       if (!v) return replyPrivately(deps, body, { text: 'That button is out of date.' });
-      const snap = releaseSnapshot(deps, v.releaseId);
+      const snap = approvalSnapshot(deps, v.releaseId);
       if (!snap) return replyPrivately(deps, body, { text: `${relId(v.releaseId)} no longer exists.` });
       const check = await checkStageDecision(deps, v.releaseId, body.user.id);
       if (check.denial) {
