@@ -134,6 +134,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   http.get('/api/v1/openapi.json', openApiHandler());
   http.use('/api/v1', apiRouter(deps, env.apiToken));
   const surface = createSlackApp({ env, deps, http });
+  metrics.countSlackBacklogWith(() => surface.lane.backlog);
   // Listeners keep working after their ack (an approval being recorded, its card update queued): shutdown waits.
   const inflight = new InFlight();
   surface.app.use(async ({ next }) => {

@@ -71,6 +71,7 @@ export class Metrics {
   private readonly queues: Queue[] = [];
   private queueRead: Promise<QueueReading[]> | null = null;
   private releaseCounts: (() => { state: string; count: number }[]) | null = null;
+  private slackBacklog: (() => number) | null = null;
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
@@ -137,6 +138,14 @@ export class Metrics {
         for (const q of await this.readQueues()) queueLag.set({ queue: q.name }, q.lagSeconds);
       },
     });
+    const backlog = new Gauge({
+      name: 'greenlight_slack_work_backlog',
+      help: 'Slack deliveries acknowledged whose work waits for its turn (src/slack/ack-first.ts); growing means more work than the process keeps up with.',
+      registers,
+      collect: () => {
+        backlog.set(this.slackBacklog?.() ?? 0);
+      },
+    });
     const releases = new Gauge({
       name: 'greenlight_releases',
       help: 'Releases by state.',
@@ -167,6 +176,11 @@ export class Metrics {
 
   watchQueue(queue: Queue): void {
     this.queues.push(queue);
+  }
+
+  /** What `greenlight_slack_work_backlog` reports. */
+  countSlackBacklogWith(fn: () => number): void {
+    this.slackBacklog = fn;
   }
 
   /** What `greenlight_releases` reports: one `SELECT state, count(*) … GROUP BY state` per scrape. */

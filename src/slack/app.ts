@@ -14,6 +14,7 @@ import { markDelivery } from '../db/release.repo';
 import { boltLogger } from '../logger';
 import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
+import { AfterAckLane, ackFirst } from './ack-first';
 import { registerCardActions } from './listeners/actions/card.actions';
 import { registerScheduleActions } from './listeners/actions/schedule.actions';
 import { registerDeployActions } from './listeners/actions/deploy.actions';
@@ -26,6 +27,8 @@ import { registerViewSubmissions } from './listeners/views/submissions';
 
 export interface SlackSurface {
   app: BoltApp;
+  /** Where listeners' work waits after their ack (src/slack/ack-first.ts). */
+  lane: AfterAckLane;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -64,6 +67,10 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
     });
     app = new App({ token: env.slackBotToken ?? '', receiver, logger, clientOptions, deferInitialization: true, extendedErrorHandler: true });
   }
+
+  // Acknowledge at once; the rest of each listener waits its turn, behind the acks of requests that arrived meanwhile.
+  const lane = new AfterAckLane();
+  ackFirst(app, lane);
 
   // Exactly once: a retried event (X-Slack-Retry-Num) or a replayed request is acknowledged and dropped.
   app.use(async (args) => {
@@ -109,6 +116,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
 
   return {
     app,
+    lane,
     start: async () => {
       await app.init();
       if (env.mode === 'socket') await app.start();

@@ -29,9 +29,9 @@ describe('post-release monitoring', () => {
     h = t;
     const a = await deployed(t);
     await waitForThread(t, a.card, 'probing');
-    // the probe runs from a job scheduler with a stable id while the watch lasts
-    const schedulers = await t.gl.timers.queue.getJobSchedulers();
-    expect(schedulers.map((s) => s.key)).toContain(`release-${a.id}-health-probe`);
+    // the probe runs from a job scheduler with a stable id while the watch lasts (set just after the thread line)
+    const schedulerKeys = async () => (await t.gl.timers.queue.getJobSchedulers()).map((s) => s.key);
+    await expect.poll(schedulerKeys, { timeout: 10_000 }).toContain(`release-${a.id}-health-probe`);
     // Redis loses everything mid-watch: the probe scheduler and the end of the watch come back from SQLite
     // (no assertion that the queue is empty in between: a probe already running may re-sync its own timers)
     await t.gl.timers.queue.obliterate({ force: true });
