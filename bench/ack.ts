@@ -140,6 +140,10 @@ async function main(): Promise<void> {
     const g = await run(fake, capture.url, glUrl, cards, SECONDS, true, dir);
     const rssAfter = await rssMb(gl.pid ?? 0);
     await stop(gl);
+    if (process.env.BENCH_ONLY === 'greenlight') {
+      process.stdout.write(`Greenlight acks p50 ${fmt(percentile(g.acks, 50))} p99 ${fmt(percentile(g.acks, 99))} errors ${g.errors}; click → card p50 ${fmt(percentile(g.toCard, 50))} p99 ${fmt(percentile(g.toCard, 99))}\n`);
+      return;
+    }
 
     // the same load against a bare Bolt app
     const barePort = await freePort();
