@@ -133,7 +133,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   // The API description needs no token (it holds no data): src/http/openapi.ts.
   http.get('/api/v1/openapi.json', openApiHandler());
   http.use('/api/v1', apiRouter(deps, env.apiToken));
-  const surface = createSlackApp({ env, deps, http });
+  const surface = createSlackApp({ env, deps, http, onRefused: metrics.slackRefused });
   metrics.countSlackBacklogWith(() => surface.lane.backlog);
   // Listeners keep working after their ack (an approval being recorded, its card update queued): shutdown waits.
   const inflight = new InFlight();

@@ -68,6 +68,7 @@ export class Metrics {
   readonly slackRetryAfterSeconds: Counter<'method'>;
   readonly jobFailures: Counter<'job' | 'final'>;
   readonly collectErrors: Counter<'collector'>;
+  readonly slackRefusedCount: Counter;
   private readonly queues: Queue[] = [];
   private queueRead: Promise<QueueReading[]> | null = null;
   private releaseCounts: (() => { state: string; count: number }[]) | null = null;
@@ -115,6 +116,11 @@ export class Metrics {
       name: 'greenlight_metrics_collect_errors_total',
       help: 'Scrapes where a collector (queue, releases) could not read its source in time.',
       labelNames: ['collector'],
+      registers,
+    });
+    this.slackRefusedCount = new Counter({
+      name: 'greenlight_slack_refused_total',
+      help: 'Slack deliveries refused (HTTP 503 + Retry-After, or left unacknowledged over Socket Mode) because too much acknowledged work was waiting (src/slack/ack-first.ts).',
       registers,
     });
     // Collected on scrape (arrow functions: `this` stays the Metrics).
@@ -167,6 +173,11 @@ export class Metrics {
     const m = methodLabel(method);
     this.slackRateLimited.inc({ method: m });
     if (Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) this.slackRetryAfterSeconds.inc({ method: m }, retryAfterSeconds);
+  };
+
+  /** After-ack lane `onRefused` hook. */
+  slackRefused = (): void => {
+    this.slackRefusedCount.inc();
   };
 
   /** Timers `onFailed` hook. */

@@ -3,23 +3,62 @@
  * its work on one event loop: an approval's transaction, its audit line, the card it re-renders and the Slack calls
  * it makes. Left in arrival order, that work sits in front of the next deliveries' acks and, under a burst, the
  * acks queue behind it. So every listener's `ack()` also hands the rest of the listener to an after-ack lane: the
- * lane runs one piece of work per turn of the event loop, and each turn first takes in every request that arrived
+ * lane starts one piece of work per turn of the event loop, and each turn first takes in every request that arrived
  * (Node polls I/O before it runs `setImmediate` callbacks). An ack then waits for at most one piece of work, never
  * for the backlog. The work itself keeps its order and nothing is dropped: a listener simply resumes a little later.
+ *
+ * The lane is bounded, so a flood can't exhaust memory: at most `maxActive` listeners run at once (the rest wait,
+ * acknowledged, in arrival order), and once `maxWaiting` wait, new deliveries are refused before they are
+ * acknowledged: over HTTP with `503` and `Retry-After` (Slack retries events; a person sees the command fail and
+ * can run it again), over Socket Mode by not acknowledging them. Each refusal is logged and counted.
  */
 import type { App } from '@slack/bolt';
+import type { RequestHandler } from 'express';
+
+export interface LaneLimits {
+  /** Listeners running after their ack at once (each may be waiting on a Slack call). */
+  maxActive: number;
+  /** Acknowledged deliveries waiting to start; beyond this new deliveries are refused. */
+  maxWaiting: number;
+}
+
+export const DEFAULT_LANE_LIMITS: LaneLimits = { maxActive: 64, maxWaiting: 1_000 };
 
 export class AfterAckLane {
   private readonly waiting: (() => void)[] = [];
   private head = 0;
   private scheduled = false;
+  private running = 0;
+  private refusedCount = 0;
+
+  constructor(private readonly limits: LaneLimits = DEFAULT_LANE_LIMITS) {}
 
   /** Pieces of work waiting for their turn (a metric: a growing number means more work than one process can do). */
   get backlog(): number {
     return this.waiting.length - this.head;
   }
 
-  /** Resolves when it is this caller's turn: after the requests that arrived meanwhile have been taken in. */
+  /** Listeners that had their turn and have not finished. */
+  get active(): number {
+    return this.running;
+  }
+
+  /** Deliveries refused because the lane was full, since start. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
+  /** True when a new delivery must be refused; counts the refusal. */
+  refuse(): boolean {
+    if (this.backlog < this.limits.maxWaiting) return false;
+    this.refusedCount++;
+    return true;
+  }
+
+  /**
+   * Resolves when it is this caller's turn: after the requests that arrived meanwhile have been taken in, and once
+   * fewer than `maxActive` listeners run. The caller must call `done()` when its work ends.
+   */
   turn(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.waiting.push(resolve);
@@ -27,19 +66,29 @@ export class AfterAckLane {
     });
   }
 
+  /** A listener that had its turn has finished. */
+  done(): void {
+    this.running = Math.max(0, this.running - 1);
+    this.schedule();
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.backlog === 0) return;
+    if (this.scheduled || this.backlog === 0 || this.running >= this.limits.maxActive) return;
     this.scheduled = true;
     // setImmediate from inside a setImmediate callback runs on the next loop turn, after the I/O poll.
     setImmediate(() => {
       this.scheduled = false;
+      if (this.running >= this.limits.maxActive) return; // done() schedules again
       const next = this.waiting[this.head];
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.waiting.length) {
         this.waiting.splice(0, this.head);
         this.head = 0;
       }
-      next?.();
+      if (next) {
+        this.running++;
+        next();
+      }
       this.schedule();
     });
   }
@@ -48,16 +97,42 @@ export class AfterAckLane {
 /**
  * Makes every `ack()` the app's receiver hands to listeners (HTTP or Socket Mode) acknowledge at once and then wait
  * for its turn in `lane`. Listeners stay as they are (`await ack()` first, then the work); Bolt acknowledges Events
- * API deliveries itself before any middleware runs, so events' work goes through the lane too.
+ * API deliveries itself before any middleware runs, so events' work goes through the lane too. With `onRefused`
+ * (Socket Mode), a delivery that arrives while the lane is full is left unacknowledged; over HTTP `refuseWhenFull`
+ * answers before Bolt sees the request.
  */
-export function ackFirst(app: App, lane: AfterAckLane): void {
+export function ackFirst(app: App, lane: AfterAckLane, onRefused?: () => void): void {
   const process = app.processEvent.bind(app);
-  app.processEvent = (event) =>
-    process({
-      ...event,
-      ack: async (response?: unknown) => {
-        await event.ack(response);
-        await lane.turn();
-      },
-    });
+  app.processEvent = async (event) => {
+    if (onRefused && lane.refuse()) {
+      onRefused();
+      return;
+    }
+    let myTurn: Promise<void> | undefined;
+    try {
+      await process({
+        ...event,
+        ack: async (response?: unknown) => {
+          await event.ack(response);
+          myTurn ??= lane.turn();
+          await myTurn;
+        },
+      });
+    } finally {
+      // a listener that did not await its ack may finish before its turn came; the turn is still handed back
+      if (myTurn) void myTurn.then(() => lane.done());
+    }
+  };
+}
+
+/** Express middleware for `/slack/events`: `503` with `Retry-After` while the lane is full, before Bolt reads the body. */
+export function refuseWhenFull(lane: AfterAckLane, onRefused: () => void): RequestHandler {
+  return (_req, res, next) => {
+    if (!lane.refuse()) {
+      next();
+      return;
+    }
+    onRefused();
+    res.status(503).set('retry-after', '1').type('text/plain').send('Greenlight is busy; try again in a moment.');
+  };
 }

@@ -14,7 +14,7 @@ import { markDelivery } from '../db/release.repo';
 import { boltLogger } from '../logger';
 import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
-import { AfterAckLane, ackFirst } from './ack-first';
+import { AfterAckLane, ackFirst, refuseWhenFull } from './ack-first';
 import { registerCardActions } from './listeners/actions/card.actions';
 import { registerScheduleActions } from './listeners/actions/schedule.actions';
 import { registerDeployActions } from './listeners/actions/deploy.actions';
@@ -39,9 +39,15 @@ export function deliveryKey(body: Record<string, unknown>): string {
   return `body:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
 }
 
-export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }): SlackSurface {
+export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; onRefused?: () => void }): SlackSurface {
   const { env, deps } = opts;
   const logger = boltLogger(deps.logger);
+  // Acknowledge at once; the rest of each listener waits its turn, behind the acks of requests that arrived meanwhile.
+  const lane = new AfterAckLane();
+  const onRefused = () => {
+    opts.onRefused?.();
+    if (lane.refused % 100 === 1) deps.logger.warn({ refused: lane.refused, waiting: lane.backlog, active: lane.active }, 'Slack delivery refused: too much work waiting');
+  };
   // Bolt's own client only verifies the token at start; the notifier makes every other call.
   const clientOptions = { slackApiUrl: env.slackApiUrl, retryConfig: { retries: 2, maxTimeout: 2_000 } };
   let app: BoltApp;
@@ -57,6 +63,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
       extendedErrorHandler: true,
     });
   } else {
+    opts.http.use('/slack/events', refuseWhenFull(lane, onRefused));
     const receiver = new ExpressReceiver({
       signingSecret: env.slackSigningSecret ?? '',
       endpoints: '/slack/events',
@@ -68,9 +75,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application }
     app = new App({ token: env.slackBotToken ?? '', receiver, logger, clientOptions, deferInitialization: true, extendedErrorHandler: true });
   }
 
-  // Acknowledge at once; the rest of each listener waits its turn, behind the acks of requests that arrived meanwhile.
-  const lane = new AfterAckLane();
-  ackFirst(app, lane);
+  ackFirst(app, lane, env.mode === 'socket' ? onRefused : undefined);
 
   // Exactly once: a retried event (X-Slack-Retry-Num) or a replayed request is acknowledged and dropped.
   app.use(async (args) => {
