@@ -40,6 +40,8 @@ windows: { production: always, staging: always }
 interface RunResult {
   acks: number[];
   toCard: number[];
+  /** Approval clicks acknowledged (each should update its card). */
+  approvals: number;
   errors: number;
 }
 
@@ -92,14 +94,17 @@ async function run(fake: FakeSlack, capture: string, target: string, cards: Card
     child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`load generator exited with ${String(code)}`))));
   });
   const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { acks: number[]; approvals: { ts: string; sentAt: number }[]; errors: number };
-  const toCard: number[] = [];
-  for (const a of out.approvals ?? []) {
-    const update = await fake
-      .waitFor(() => fake.callsTo('chat.update').slice(updatesBefore).find((c) => String(c.args.ts) === a.ts && c.at >= a.sentAt), { timeoutMs: 30_000 })
-      .catch(() => undefined);
-    if (update) toCard.push(update.at - a.sentAt);
-  }
-  return { acks: out.acks ?? [], toCard, errors: out.errors ?? 0 };
+  const toCard = (
+    await Promise.all(
+      (out.approvals ?? []).map(async (a) => {
+        const update = await fake
+          .waitFor(() => fake.callsTo('chat.update').slice(updatesBefore).find((c) => String(c.args.ts) === a.ts && c.at >= a.sentAt), { timeoutMs: 60_000 })
+          .catch(() => undefined);
+        return update ? update.at - a.sentAt : undefined;
+      }),
+    )
+  ).filter((t): t is number => t !== undefined);
+  return { acks: out.acks ?? [], toCard, approvals: (out.approvals ?? []).length, errors: out.errors ?? 0 };
 }
 
 async function main(): Promise<void> {
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
     const rssAfter = await rssMb(gl.pid ?? 0);
     await stop(gl);
     if (process.env.BENCH_ONLY === 'greenlight') {
-      process.stdout.write(`Greenlight acks p50 ${fmt(percentile(g.acks, 50))} p99 ${fmt(percentile(g.acks, 99))} errors ${g.errors}; click → card p50 ${fmt(percentile(g.toCard, 50))} p99 ${fmt(percentile(g.toCard, 99))}\n`);
+      process.stdout.write(`Greenlight acks p50 ${fmt(percentile(g.acks, 50))} p99 ${fmt(percentile(g.acks, 99))} errors ${g.errors}; click → card p50 ${fmt(percentile(g.toCard, 50))} p99 ${fmt(percentile(g.toCard, 99))} (${g.toCard.length} of ${g.approvals} cards updated)\n`);
       return;
     }
 
@@ -184,7 +189,7 @@ async function main(): Promise<void> {
       ['Greenlight all acks', fmt(percentile(all(g), 50)), fmt(percentile(all(g), 99)), String(g.errors)],
       ['bare Bolt all acks', fmt(percentile(all(b), 50)), fmt(percentile(all(b), 99)), String(b.errors)],
       ['Greenlight (10k releases) all acks', fmt(percentile(all(g2), 50)), fmt(percentile(all(g2), 99)), String(g2.errors)],
-      ['click → card update', fmt(percentile(g.toCard, 50)), fmt(percentile(g.toCard, 99)), `n=${g.toCard.length}`],
+      ['click → card update', fmt(percentile(g.toCard, 50)), fmt(percentile(g.toCard, 99)), `${g.toCard.length}/${g.approvals}`],
     ];
     for (const r of rows) process.stdout.write(`${(r[0] ?? '').padEnd(36)}${(r[1] ?? '').padStart(12)}${(r[2] ?? '').padStart(12)}${(r[3] ?? '').padStart(10)}\n`);
     const ackRatio = percentile(all(g), 99) / percentile(all(b), 99);

@@ -38,30 +38,33 @@ export async function freePort(): Promise<number> {
 export const PRODUCT_NODE_ARGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
 
 /** Spawns `tsx <script>` and resolves once a line matching `ready` appears on stdout or stderr. */
+const stopping = new WeakSet<ChildProcess>();
+
 export async function spawnTsx(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 60_000, extraNodeArgs: string[] = []): Promise<ChildProcess> {
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
   const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let seen = '';
+    let ready_ = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${script} did not become ready: ${seen.slice(-2000)}`));
     }, timeoutMs);
     const onData = (buf: Buffer) => {
-      seen += buf.toString();
-      if (ready.test(seen)) {
+      // the tail of the output is kept, so a process that dies mid-benchmark says why
+      seen = (seen + buf.toString()).slice(-8000);
+      if (process.env.BENCH_VERBOSE && ready_) process.stderr.write(buf);
+      if (!ready_ && ready.test(seen)) {
+        ready_ = true;
         clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
         resolve(child);
       }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      if (ready_ && !stopping.has(child)) process.stderr.write(`\n${script} died during the benchmark (${String(code ?? signal)}):\n${seen.slice(-2000)}\n`);
       reject(new Error(`${script} exited with ${String(code)}: ${seen.slice(-2000)}`));
     });
   });
@@ -69,6 +72,7 @@ export async function spawnTsx(script: string, env: Record<string, string>, read
 
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
+  stopping.add(child);
   await new Promise<void>((resolve) => {
     const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => {

@@ -32,6 +32,7 @@ for (let i = 0; i < plan.requests.length; i++) {
       const signature = `v0=${createHmac('sha256', plan.secret).update(`v0:${ts}:${req.body}`).digest('hex')}`;
       const sentAt = Date.now();
       const t0 = performance.now();
+      let ok: boolean;
       try {
         const res = await fetch(plan.url, {
           method: 'POST',
@@ -39,12 +40,14 @@ for (let i = 0; i < plan.requests.length; i++) {
           body: req.body,
         });
         await res.arrayBuffer();
-        if (res.status !== 200) errors++;
+        ok = res.status === 200;
       } catch {
-        errors++;
+        ok = false;
       }
       acks.push(performance.now() - t0);
-      if (req.approval) approvals.push({ ts: req.approval, sentAt });
+      if (!ok) errors++;
+      // a refused click (503: Greenlight busy) changes no card, so it has no click → card time
+      else if (req.approval) approvals.push({ ts: req.approval, sentAt });
     })(),
   );
 }
