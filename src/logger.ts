@@ -46,7 +46,9 @@ export function createLogger(opts: { level?: string; secrets?: (string | null | 
         },
       },
     },
-    opts.destination ?? process.stdout,
+    // Asynchronous writes to stdout: lines that arrive while a write is under way go out together in the next one
+    // (one syscall per burst, not per line); pino flushes what is left when the process exits.
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 

@@ -10,6 +10,7 @@ import { boltLogger } from '../logger';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { sentMessages } from '../db/schema';
+import { postJson } from './post-json';
 
 export type Blocks = (KnownBlock | Block)[];
 
@@ -234,15 +235,10 @@ export class Notifier {
     await this.call('response_url', async () => {
       const payload = JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...body });
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(responseUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: payload,
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (res.ok) return;
+        const status = await postJson(responseUrl, payload, 10_000);
+        if (status >= 200 && status < 300) return;
         // Slack's own 5xx is worth one more try; a 4xx (used or expired URL) is final.
-        if (res.status < 500 || attempt >= 1) throw new Error(`response_url answered ${res.status}`);
+        if (status < 500 || attempt >= 1) throw new Error(`response_url answered ${status}`);
         await new Promise((r) => setTimeout(r, 300));
       }
     });

@@ -48,7 +48,8 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; 
     opts.onRefused?.();
     if (lane.refused % 100 === 1) deps.logger.warn({ refused: lane.refused, waiting: lane.backlog, active: lane.active }, 'Slack delivery refused: too much work waiting');
   };
-  // Bolt's own client only verifies the token at start; the notifier makes every other call.
+  // Bolt's own client only verifies the token at start; the notifier makes every other call. Bolt's conversation
+  // store (convoStore) is off: no listener reads it, and it cost a lookup and a promise on every delivery.
   const clientOptions = { slackApiUrl: env.slackApiUrl, retryConfig: { retries: 2, maxTimeout: 2_000 } };
   let app: BoltApp;
   if (env.mode === 'socket') {
@@ -61,6 +62,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; 
       clientOptions,
       deferInitialization: true,
       extendedErrorHandler: true,
+      convoStore: false,
     });
   } else {
     opts.http.use('/slack/events', refuseWhenFull(lane, onRefused));
@@ -72,7 +74,7 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; 
       processBeforeResponse: false,
       // Bolt answers 401 for a bad signature or a timestamp older than five minutes.
     });
-    app = new App({ token: env.slackBotToken ?? '', receiver, logger, clientOptions, deferInitialization: true, extendedErrorHandler: true });
+    app = new App({ token: env.slackBotToken ?? '', receiver, logger, clientOptions, deferInitialization: true, extendedErrorHandler: true, convoStore: false });
   }
 
   ackFirst(app, lane, env.mode === 'socket' ? onRefused : undefined);
