@@ -22,6 +22,7 @@ import { createLogger } from './logger';
 import type { PaceOptions } from './notifier/notifier';
 import { Notifier, SlackCallError } from './notifier/notifier';
 import { Timers } from './queue/timers';
+import type { LaneLimits } from './slack/ack-first';
 import { createSlackApp } from './slack/app';
 import { processTimer } from './usecases/timer-jobs';
 import { deriveAllTimers, deriveReleaseTimers } from './usecases/timers';
@@ -43,6 +44,8 @@ export interface StartOptions {
   timers?: { prefix?: string; reconcileEveryMs?: number; runWorker?: boolean };
   /** Only the timer worker: no HTTP server, no Slack listeners (`npm run worker`). */
   workerOnly?: boolean;
+  /** How much Slack work may run and wait after its ack (src/slack/ack-first.ts); tests make it small. */
+  lane?: LaneLimits;
   /** Mounts extra routes on the HTTP app before the 404 handler (the local sandbox UI uses it). */
   mount?: (http: express.Express, deps: Deps) => void;
 }
@@ -133,7 +136,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   // The API description needs no token (it holds no data): src/http/openapi.ts.
   http.get('/api/v1/openapi.json', openApiHandler());
   http.use('/api/v1', apiRouter(deps, env.apiToken));
-  const surface = createSlackApp({ env, deps, http, onRefused: metrics.slackRefused });
+  const surface = createSlackApp({ env, deps, http, onRefused: metrics.slackRefused, ...(opts.lane ? { lane: opts.lane } : {}) });
   metrics.countSlackBacklogWith(() => surface.lane.backlog);
   // Listeners keep working after their ack (an approval being recorded, its card update queued): shutdown waits.
   const inflight = new InFlight();

@@ -15,6 +15,7 @@ import { boltLogger } from '../logger';
 import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
 import { AfterAckLane, ackFirst, refuseWhenFull } from './ack-first';
+import type { LaneLimits } from './ack-first';
 import { registerCardActions } from './listeners/actions/card.actions';
 import { registerScheduleActions } from './listeners/actions/schedule.actions';
 import { registerDeployActions } from './listeners/actions/deploy.actions';
@@ -39,11 +40,11 @@ export function deliveryKey(body: Record<string, unknown>): string {
   return `body:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
 }
 
-export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; onRefused?: () => void }): SlackSurface {
+export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; onRefused?: () => void; lane?: LaneLimits }): SlackSurface {
   const { env, deps } = opts;
   const logger = boltLogger(deps.logger);
   // Acknowledge at once; the rest of each listener waits its turn, behind the acks of requests that arrived meanwhile.
-  const lane = new AfterAckLane();
+  const lane = new AfterAckLane(opts.lane);
   const onRefused = () => {
     opts.onRefused?.();
     if (lane.refused % 100 === 1) deps.logger.warn({ refused: lane.refused, waiting: lane.backlog, active: lane.active }, 'Slack delivery refused: too much work waiting');

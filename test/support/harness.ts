@@ -14,6 +14,7 @@ import { SlackDriver, startFakeSlack } from '../../src/fake-slack';
 import { createLogger } from '../../src/logger';
 import type { Greenlight } from '../../src/server';
 import { startGreenlight } from '../../src/server';
+import type { LaneLimits } from '../../src/slack/ack-first';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-testtokenvalue';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -73,6 +74,8 @@ export interface HarnessOptions {
   /** Greenlight's clock runs this far ahead of real time (so a test can start just before a deploy slot). */
   clockOffsetMs?: number;
   reconcileEveryMs?: number;
+  /** Limits of the after-ack lane (src/slack/ack-first.ts). */
+  lane?: LaneLimits;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -113,6 +116,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       pace: { perSecond: 100, burst: 100 },
       now: () => Date.now() + offset,
       timers: { prefix: `gl-test-${randomBytes(4).toString('hex')}`, reconcileEveryMs: opts.reconcileEveryMs ?? 250 },
+      ...(opts.lane ? { lane: opts.lane } : {}),
     },
   );
   const driver = new SlackDriver({ baseUrl: gl.url, signingSecret: SIGNING_SECRET, fake, defaultChannel: CHANNELS.general });
