@@ -72,4 +72,36 @@ describe('post-release monitoring', () => {
     await waitForThread(t, a.card, `<@${U.ops2}>: all good`);
     expect(threadTexts(t, a.card).filter((m) => m.includes('is *released*'))).toHaveLength(1);
   }, 60_000);
+
+  it('"Found an issue" from the check-in DM tells the thread, offers Roll back, makes the review mandatory; only operations or release managers may', async () => {
+    const t = await startHarness({ policy: policyWith({}, { review: '1h' }) }); // reviews normally wait an hour
+    h = t;
+    const a = await deployed(t);
+    const checkin = await t.fake.waitFor(() => t.fake.dms(U.ops2).find((m) => textOf(m).includes(`The watch of REL-${a.id}`)), { timeoutMs: 15_000 });
+    const dm = { channel: checkin.channel, ts: checkin.ts };
+
+    // a developer who gets hold of the button is refused, and nothing is told
+    await t.driver.clickButton(U.requester, dm, 'Found an issue');
+    await t.fake.waitFor(() => responsesTo(t, U.requester, 'Only operations or release managers can report an issue').length > 0 || undefined);
+    expect(threadTexts(t, a.card).some((m) => m.includes('found an issue'))).toBe(false);
+
+    // signed off first: released; then an issue turns up while the rollback is still offered
+    await t.driver.clickButton(U.ops2, dm, 'All good');
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*'));
+    await t.driver.clickButton(U.ops2, dm, 'Found an issue');
+    await t.fake.waitFor(() => responsesTo(t, U.ops2, `Told the REL-${a.id} thread; Roll back is there`).length > 0 || undefined);
+    const told = await waitForThread(t, a.card, `<@${U.ops2}> found an issue with REL-${a.id}`);
+    expect(textOf(told)).toContain('roll back if needed');
+    expect(textOf(told)).toContain('Roll back');
+    expect((await auditActions(t, a.id)).filter((e) => e.action === 'monitoring.issue_reported')).toHaveLength(1);
+    // the issue makes the post-release review mandatory, so it opens now rather than after the usual wait
+    const review = await t.fake.waitFor(() => t.fake.messages(CHANNELS.releases).find((m) => textOf(m).includes(`Post-release review of REL-${a.id}`)), { timeoutMs: 10_000 });
+    expect(textOf(review)).toBeTruthy();
+
+    // Roll back from that message: one click, the card and the thread say so
+    await t.driver.clickButton(U.ops2, { channel: told.channel, ts: told.ts }, 'Roll back');
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('*Rolled back*'));
+    await waitForThread(t, a.card, `REL-${a.id} is *rolled back*`);
+    expect((await auditActions(t, a.id)).map((e) => e.action)).toContain('release.rolled_back');
+  }, 60_000);
 });
