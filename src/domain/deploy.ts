@@ -69,6 +69,11 @@ export function rollbackOffered(input: { state: ReleaseState; releasedAt: number
   return false;
 }
 
+/** The first instant a release released at `releasedAt` no longer offers Roll back (see rollbackOffered). */
+export function rollbackOfferEnds(releasedAt: number, offerFor: number): number {
+  return releasedAt + offerFor + 1;
+}
+
 /** Consecutive failed probes that raise an alert. */
 export const PROBE_ALERT_AFTER = 2;
 

@@ -23,6 +23,8 @@ export const jobSchemas = {
   'health-probe': z.object({ releaseId: z.number().int().positive() }),
   /** The monitoring watch of a release ends. */
   'monitor-end': z.object({ releaseId: z.number().int().positive(), at: z.number().int() }),
+  /** The rollback window of a released release closes (`rollback.offer_for` after release): its card drops Roll back. */
+  'rollback-offer-end': z.object({ releaseId: z.number().int().positive(), at: z.number().int() }),
   /** Open the post-release review thread. */
   'review-open': z.object({ releaseId: z.number().int().positive() }),
   /** Remind review participants who have not answered (once). */
@@ -46,6 +48,7 @@ export const jobIds = {
   'deploy-webhook': (p: JobPayload<'deploy-webhook'>) => `release-${p.releaseId}-webhook-${p.type}-${p.key}`,
   'health-probe': (p: JobPayload<'health-probe'>) => `release-${p.releaseId}-health-probe`,
   'monitor-end': (p: JobPayload<'monitor-end'>) => `release-${p.releaseId}-monitor-end-${p.at}`,
+  'rollback-offer-end': (p: JobPayload<'rollback-offer-end'>) => `release-${p.releaseId}-rollback-offer-end-${p.at}`,
   'review-open': (p: JobPayload<'review-open'>) => `release-${p.releaseId}-review-open`,
   'review-remind': (p: JobPayload<'review-remind'>) => `release-${p.releaseId}-review-remind`,
   'action-due': (p: JobPayload<'action-due'>) => `action-item-${p.itemId}-due`,

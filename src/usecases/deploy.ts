@@ -318,6 +318,14 @@ export async function onHealthProbe(deps: Deps, p: JobPayload<'health-probe'>): 
   if (change.alertAt !== null || change.recoveredFrom !== null || change.first) void deps.cards.refresh(r.id);
 }
 
+/** The rollback window closed: the card is re-rendered without Roll back (a click after this is refused anyway). */
+export async function onRollbackOfferEnd(deps: Deps, p: JobPayload<'rollback-offer-end'>): Promise<void> {
+  const r = getRelease(deps.db, p.releaseId);
+  if (!r || r.state !== 'released') return;
+  deps.logger.info({ release: r.id }, 'rollback window closed');
+  await deps.cards.refresh(r.id);
+}
+
 export async function onMonitorEnd(deps: Deps, p: JobPayload<'monitor-end'>): Promise<void> {
   const r = getRelease(deps.db, p.releaseId);
   const d = getDeploy(deps.db, p.releaseId);

@@ -11,6 +11,7 @@ import { actionItemsFor, getReview } from '../db/review.repo';
 import type { TimerSpec } from '../queue/jobs';
 import type { Deps } from './deps';
 import { deployKey, rollbackKey, webhookAttempts, webhookPending } from './deploy';
+import { rollbackOfferEnds } from '../domain/deploy';
 import { reviewDueAt } from './review';
 
 export function derivePostReleaseTimers(deps: Pick<Deps, 'db' | 'policy' | 'now'>, releaseId: number): TimerSpec[] {
@@ -32,6 +33,11 @@ export function derivePostReleaseTimers(deps: Pick<Deps, 'db' | 'policy' | 'now'
       specs.push({ name: 'health-probe', payload: { releaseId: r.id }, at: now, every: deps.policy.monitoring.checkEvery });
     }
   }
+  // Roll back is offered for `rollback.offer_for` after release; when that ends the card is re-rendered without it.
+  if (r.state === 'released' && d?.releasedAt != null && d.rollbackRequestedAt === null) {
+    const end = rollbackOfferEnds(d.releasedAt, deps.policy.rollback.offerFor);
+    if (end > now) specs.push({ name: 'rollback-offer-end', payload: { releaseId: r.id, at: end }, at: end });
+  }
   // Reviews follow releases Greenlight deployed (a deploys row), not ones from before this existed.
   const review = getReview(deps.db, r.id);
   if (d && !review) {
@@ -47,12 +53,16 @@ export function derivePostReleaseTimers(deps: Pick<Deps, 'db' | 'policy' | 'now'
   return specs;
 }
 
-/** Releases with post-release work pending: deploys under way or watched, rollbacks, reviews to open or finish, action items. */
-export function postReleaseIds(db: DbOrTx): number[] {
+/**
+ * Releases with post-release work pending: deploys under way or watched, rollbacks, rollback windows still open,
+ * reviews to open or finish, action items.
+ */
+export function postReleaseIds(db: DbOrTx, now: number, offerFor: number): number[] {
   const rows = db.all<{ id: number }>(sql`
     select d.release_id as id from deploys d join releases r on r.id = d.release_id
       left join reviews v on v.release_id = d.release_id
       where r.state in ('deploying', 'monitoring')
+         or (r.state = 'released' and d.rollback_requested_at is null and d.released_at >= ${now - offerFor})
          or (d.rollback_requested_at is not null and d.restored_at is null)
          or (r.state in ('released', 'rolled_back', 'failed') and v.release_id is null)
     union select release_id as id from reviews where closed_at is null and reminded_at is null

@@ -14,7 +14,7 @@ import { CRITERION_LABELS } from '../domain/types';
 import type { JobName, JobPayload } from '../queue/jobs';
 import { parsePayload } from '../queue/jobs';
 import { sendDigest } from './digest';
-import { onDeployWebhook, onHealthProbe, onMonitorEnd } from './deploy';
+import { onDeployWebhook, onHealthProbe, onMonitorEnd, onRollbackOfferEnd } from './deploy';
 import { onActionDue, onReviewOpen, onReviewRemind } from './review';
 import { escTrunc, mention, relId } from '../slack/format';
 import type { SnoozeKey } from '../slack/views/timers.view';
@@ -230,6 +230,8 @@ export function processTimer(deps: Deps) {
         return onHealthProbe(deps, parsePayload(name, payload));
       case 'monitor-end':
         return onMonitorEnd(deps, parsePayload(name, payload));
+      case 'rollback-offer-end':
+        return onRollbackOfferEnd(deps, parsePayload(name, payload));
       case 'review-open':
         return onReviewOpen(deps, parsePayload(name, payload));
       case 'review-remind':

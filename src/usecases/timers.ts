@@ -97,7 +97,7 @@ export async function deriveAllTimers(deps: Deps): Promise<TimerSpec[]> {
     if (!last) break;
     after = last.id;
   }
-  for (const id of postReleaseIds(deps.db)) specs.push(...derivePostReleaseTimers(deps, id));
+  for (const id of postReleaseIds(deps.db, deps.now(), deps.policy.rollback.offerFor)) specs.push(...derivePostReleaseTimers(deps, id));
   for (const o of activeOverrides(deps.db, deps.now())) {
     specs.push({ name: 'override-expire', payload: { overrideId: o.id, releaseId: o.releaseId }, at: o.expiresAt });
   }

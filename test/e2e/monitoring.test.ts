@@ -104,4 +104,30 @@ describe('post-release monitoring', () => {
     await waitForThread(t, a.card, `REL-${a.id} is *rolled back*`);
     expect((await auditActions(t, a.id)).map((e) => e.action)).toContain('release.rolled_back');
   }, 60_000);
+
+  it('the card offers Roll back for rollback.offer_for after release, then drops it; the timer survives a Redis flush', async () => {
+    // rollback: { offer_for: 7d }; the review waits 30 days, so nothing else re-renders the card in between
+    const t = await startHarness({ policy: policyWith({}, { review: '30d' }) });
+    h = t;
+    const a = await deployed(t);
+    const checkin = await t.fake.waitFor(() => t.fake.dms(U.ops2).find((m) => textOf(m).includes(`The watch of REL-${a.id}`)), { timeoutMs: 15_000 });
+    await t.driver.clickButton(U.ops2, { channel: checkin.channel, ts: checkin.ts }, 'All good');
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*') && c.includes('Roll back'));
+    const names = async () => (await t.gl.timers.pending()).map((j) => j.name);
+    await expect.poll(names, { timeout: 10_000 }).toContain('rollback-offer-end');
+    // Redis loses everything: the end of the rollback window comes back from SQLite
+    await t.gl.timers.queue.obliterate({ force: true });
+    await t.gl.timers.rebuild();
+    expect(await names()).toContain('rollback-offer-end');
+
+    // eight days later the window has closed: firing the due timers re-renders the card without Roll back
+    t.advanceClock(8 * 24 * 3_600_000);
+    // (the morning digest may come first: fire in order until the window's end has fired)
+    for (let i = 0; i < 5; i++) {
+      const fired = await t.gl.timers.fireNext();
+      if (!fired || fired.includes('rollback-offer-end')) break;
+    }
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*') && !c.includes('Roll back'));
+    await expect.poll(names, { timeout: 10_000 }).not.toContain('rollback-offer-end');
+  }, 60_000);
 });
