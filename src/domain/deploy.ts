@@ -82,8 +82,9 @@ export function probeAlertDue(consecutiveFailures: number, alreadyAlerted: boole
 }
 
 /** At the end of the watch: released automatically only with a health check that answered and is healthy now. */
-export function watchEndsHealthy(input: { hasHealthCheck: boolean; probesOk: number; consecutiveFailures: number; alerted: boolean }): boolean {
-  return input.hasHealthCheck && input.probesOk > 0 && input.consecutiveFailures === 0 && !input.alerted;
+export function watchEndsHealthy(input: { hasHealthCheck: boolean; probesOk: number; consecutiveFailures: number; alerted: boolean; incident?: boolean }): boolean {
+  // A watch that raised an alert (or had an issue reported) is never signed off automatically, even if it recovered.
+  return input.hasHealthCheck && input.probesOk > 0 && input.consecutiveFailures === 0 && !input.alerted && !input.incident;
 }
 
 /** A service's rollback is "due a drill" when it has never run or last ran longer ago than `drillAfter`. */

@@ -332,7 +332,8 @@ export async function onMonitorEnd(deps: Deps, p: JobPayload<'monitor-end'>): Pr
   if (!r || !d || r.state !== 'monitoring' || d.monitoringUntil !== p.at) return;
   await stopProbes(deps, r.id);
   const hasHealthCheck = Boolean(service(deps, r)?.healthCheck);
-  const healthy = watchEndsHealthy({ hasHealthCheck, probesOk: d.probeOk, consecutiveFailures: d.probeFailures, alerted: d.alertedAt !== null });
+  const incident = d.incidentAt !== null;
+  const healthy = watchEndsHealthy({ hasHealthCheck, probesOk: d.probeOk, consecutiveFailures: d.probeFailures, alerted: d.alertedAt !== null, incident });
   const now = deps.now();
   const first = inTransaction(deps.db, (tx) => {
     const row = getDeploy(tx, r.id);
@@ -342,7 +343,8 @@ export async function onMonitorEnd(deps: Deps, p: JobPayload<'monitor-end'>): Pr
     return true;
   });
   if (healthy) await markReleased(deps, r.id, 'greenlight');
-  const msg = checkinMessage(r, hasHealthCheck ? healthy : null);
+  const recovered = hasHealthCheck && !healthy && incident && d.alertedAt === null && d.probeFailures === 0 && d.probeOk > 0;
+  const msg = checkinMessage(r, recovered ? 'recovered' : hasHealthCheck ? healthy : null);
   for (const user of opsOf(deps, r).filter((u) => !u.startsWith('S'))) {
     await deps.slack.dm(user, { text: msg.text, ...(msg.blocks ? { blocks: msg.blocks } : {}), dedupeKey: `checkin-${r.id}-${p.at}-${user}`, releaseId: r.id }).catch(() => undefined);
   }

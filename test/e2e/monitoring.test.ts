@@ -130,4 +130,27 @@ describe('post-release monitoring', () => {
     await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*') && !c.includes('Roll back'));
     await expect.poll(names, { timeout: 10_000 }).not.toContain('rollback-offer-end');
   }, 60_000);
+
+  it('a health check that fails and recovers during the watch is told in the thread, and the watch is not signed off without a person', async () => {
+    health = await startTarget();
+    const probe = health;
+    const t = await startHarness({ policy: policyWith({ health: `${probe.url}/healthz` }, { monitoring: '{ duration: 20s, check_every: 1s }' }) });
+    h = t;
+    const a = await deployed(t);
+    await t.fake.waitFor(() => (probe.received.length >= 1 ? true : undefined), { timeoutMs: 10_000 });
+    probe.status = 503;
+    await waitForThread(t, a.card, 'failed 2 times in a row');
+    probe.status = 200;
+    await waitForThread(t, a.card, `The health check of payments-api answers again after REL-${a.id}`);
+    expect((await auditActions(t, a.id)).map((e) => e.action)).toEqual(expect.arrayContaining(['monitoring.health_alert', 'monitoring.health_recovered']));
+
+    // the watch ends healthy, but it had an incident: operations are asked, nothing is released on its own
+    const checkin = await t.fake.waitFor(() => t.fake.dms(U.ops).find((m) => textOf(m).includes(`The watch of REL-${a.id}`)), { timeoutMs: 30_000 });
+    expect(textOf(checkin)).toContain('failed during the watch');
+    expect(textOf(checkin)).toContain('How does it look?');
+    expect(textOf(findCard(t, CHANNELS.payments, a.id) ?? {})).not.toContain('*Released*');
+    await t.driver.clickButton(U.ops, { channel: checkin.channel, ts: checkin.ts }, 'All good');
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*'));
+    expect(threadTexts(t, a.card).filter((m) => m.includes('answers again'))).toHaveLength(1);
+  }, 90_000);
 });

@@ -145,13 +145,15 @@ export function issueReportedMessage(r: Release, actor: string, ops: string[], h
 }
 
 /** The check-in DM at the end of the watch. */
-export function checkinMessage(r: Release, healthy: boolean | null): SlackText {
+export function checkinMessage(r: Release, healthy: boolean | 'recovered' | null): SlackText {
   const status =
     healthy === true
       ? 'Its health checks stayed healthy, so it is now *released*.'
-      : healthy === false
-        ? 'Its health checks are *failing*.'
-        : 'How does it look?';
+      : healthy === 'recovered'
+        ? 'Its health check *failed during the watch* and answers again. How does it look?'
+        : healthy === false
+          ? 'Its health checks are *failing*.'
+          : 'How does it look?';
   const text = `:satellite_antenna: The watch of ${relId(r.id)} (${esc(r.service)} \`${escTrunc(r.version, 64)}\` to ${r.environment}) has ended. ${status}`;
   return {
     text,

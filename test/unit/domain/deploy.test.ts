@@ -48,5 +48,7 @@ describe('monitoring', () => {
     expect(watchEndsHealthy({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 1, alerted: false })).toBe(false);
     expect(watchEndsHealthy({ hasHealthCheck: true, probesOk: 0, consecutiveFailures: 0, alerted: false })).toBe(false);
     expect(watchEndsHealthy({ hasHealthCheck: false, probesOk: 0, consecutiveFailures: 0, alerted: false })).toBe(false);
+    // recovered after an alert, or an issue reported: a person signs off
+    expect(watchEndsHealthy({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 0, alerted: false, incident: true })).toBe(false);
   });
 });
