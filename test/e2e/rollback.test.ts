@@ -88,4 +88,34 @@ describe('rollback', () => {
     expect(cardB).not.toContain('has not been exercised');
     expect(threadTexts(t, a.card).filter((m) => m.includes('is *rolled back*'))).toHaveLength(1);
   }, 60_000);
+
+  it('a rollback webhook that keeps failing gives up after 5 attempts and hands over: roll back by hand, then Mark rolled back', async () => {
+    const target = await startTarget();
+    servers.push(target);
+    target.script = [200]; // the deploy webhook is accepted; every call after it fails
+    target.status = 500;
+    const t = await startHarness({ policy: policyWith({ webhook: `${target.url}/hook` }), env: { GREENLIGHT_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    h = t;
+    const a = await scheduledRelease(t);
+    await t.driver.clickButton(U.ops, a.card, 'Start deploy');
+    await waitForThread(t, a.card, `deploy webhook of payments-api accepted REL-${a.id}`);
+    expect((await t.api('POST', `/api/v1/releases/${a.id}/deployments`, { status: 'succeeded' })).status).toBe(200);
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('Monitoring') && c.includes('Roll back'));
+
+    await t.driver.clickButton(U.ops, a.card, 'Roll back');
+    const handover = await waitForThread(t, a.card, 'The rollback webhook of payments-api failed 5 times', 60_000);
+    expect(textOf(handover)).toContain(`Roll REL-${a.id} back by hand following the rollback plan`);
+    expect(target.received.filter((r) => (JSON.parse(r.body) as { type: string }).type === 'rollback')).toHaveLength(5);
+    expect((await auditActions(t, a.id)).filter((e) => e.action === 'webhook.failed')).toHaveLength(1);
+    expect(textOf(findCard(t, CHANNELS.payments, a.id) ?? {})).not.toContain('*Rolled back*');
+
+    // a developer may not mark it; operations may, once
+    await t.driver.clickButton(U.requester, { channel: handover.channel, ts: handover.ts }, 'Mark rolled back');
+    await t.fake.waitFor(() => responsesTo(t, U.requester, 'Only operations or release managers').length > 0 || undefined);
+    await t.driver.clickButton(U.ops, { channel: handover.channel, ts: handover.ts }, 'Mark rolled back');
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('*Rolled back*') && c.includes('time to restore'));
+    const audit = await auditActions(t, a.id);
+    expect(audit.find((e) => e.action === 'release.rolled_back')?.actor).toBe(U.ops);
+    expect(target.received.filter((r) => (JSON.parse(r.body) as { type: string }).type === 'rollback')).toHaveLength(5);
+  }, 120_000);
 });
