@@ -65,7 +65,7 @@ export function decideRollback(
 /** Whether a rollback is on offer for a release in this state (regardless of who asks). */
 export function rollbackOffered(input: { state: ReleaseState; releasedAt: number | null; now: number; offerFor: number }): boolean {
   if (input.state === 'deploying' || input.state === 'monitoring' || input.state === 'failed') return true;
-  if (input.state === 'released') return input.releasedAt !== null && input.now - input.releasedAt <= input.offerFor;
+  if (input.state === 'released') return input.releasedAt !== null && input.now < rollbackOfferEnds(input.releasedAt, input.offerFor);
   return false;
 }
 
@@ -81,10 +81,17 @@ export function probeAlertDue(consecutiveFailures: number, alreadyAlerted: boole
   return consecutiveFailures >= PROBE_ALERT_AFTER && !alreadyAlerted;
 }
 
-/** At the end of the watch: released automatically only with a health check that answered and is healthy now. */
-export function watchEndsHealthy(input: { hasHealthCheck: boolean; probesOk: number; consecutiveFailures: number; alerted: boolean; incident?: boolean }): boolean {
-  // A watch that raised an alert (or had an issue reported) is never signed off automatically, even if it recovered.
-  return input.hasHealthCheck && input.probesOk > 0 && input.consecutiveFailures === 0 && !input.alerted && !input.incident;
+/**
+ * How a watch ended: `healthy` (the health check answered and never alerted: released automatically), `recovered`
+ * (it alerted, or an issue was reported, but answers again now), `failing`, or `unchecked` (no health check).
+ * Anything but `healthy` waits for operations to sign off.
+ */
+export type WatchOutcome = 'healthy' | 'recovered' | 'failing' | 'unchecked';
+
+export function watchOutcome(input: { hasHealthCheck: boolean; probesOk: number; consecutiveFailures: number; alerted: boolean; incident: boolean }): WatchOutcome {
+  if (!input.hasHealthCheck) return 'unchecked';
+  if (input.probesOk === 0 || input.consecutiveFailures > 0 || input.alerted) return 'failing';
+  return input.incident ? 'recovered' : 'healthy';
 }
 
 /** A service's rollback is "due a drill" when it has never run or last ran longer ago than `drillAfter`. */

@@ -14,7 +14,7 @@ import { criteriaFor, criteriaMap, getRelease, updateRelease } from '../db/relea
 import { activeOverride, deployingFor } from '../db/schedule.repo';
 import { activeFreeze } from '../domain/calendar';
 import type { DeployReport } from '../domain/deploy';
-import { decideDeployReport, decideRollback, mayDeploy, mayWatch, probeAlertDue, rollbackOffered, timeToRestore, watchEndsHealthy } from '../domain/deploy';
+import { decideDeployReport, decideRollback, mayDeploy, mayWatch, probeAlertDue, rollbackOffered, timeToRestore, watchOutcome } from '../domain/deploy';
 import { CRITERION_LABELS, STATE_LABELS } from '../domain/types';
 import { blockingCriteria } from '../domain/workflow';
 import type { JobPayload } from '../queue/jobs';
@@ -332,8 +332,8 @@ export async function onMonitorEnd(deps: Deps, p: JobPayload<'monitor-end'>): Pr
   if (!r || !d || r.state !== 'monitoring' || d.monitoringUntil !== p.at) return;
   await stopProbes(deps, r.id);
   const hasHealthCheck = Boolean(service(deps, r)?.healthCheck);
-  const incident = d.incidentAt !== null;
-  const healthy = watchEndsHealthy({ hasHealthCheck, probesOk: d.probeOk, consecutiveFailures: d.probeFailures, alerted: d.alertedAt !== null, incident });
+  const outcome = watchOutcome({ hasHealthCheck, probesOk: d.probeOk, consecutiveFailures: d.probeFailures, alerted: d.alertedAt !== null, incident: d.incidentAt !== null });
+  const healthy = outcome === 'healthy';
   const now = deps.now();
   const first = inTransaction(deps.db, (tx) => {
     const row = getDeploy(tx, r.id);
@@ -343,8 +343,7 @@ export async function onMonitorEnd(deps: Deps, p: JobPayload<'monitor-end'>): Pr
     return true;
   });
   if (healthy) await markReleased(deps, r.id, 'greenlight');
-  const recovered = hasHealthCheck && !healthy && incident && d.alertedAt === null && d.probeFailures === 0 && d.probeOk > 0;
-  const msg = checkinMessage(r, recovered ? 'recovered' : hasHealthCheck ? healthy : null);
+  const msg = checkinMessage(r, outcome);
   for (const user of opsOf(deps, r).filter((u) => !u.startsWith('S'))) {
     await deps.slack.dm(user, { text: msg.text, ...(msg.blocks ? { blocks: msg.blocks } : {}), dedupeKey: `checkin-${r.id}-${p.at}-${user}`, releaseId: r.id }).catch(() => undefined);
   }

@@ -3,6 +3,7 @@ import type { Button } from '@slack/types';
 import { formatDuration } from '../../config';
 import type { Release } from '../../db/release.repo';
 import { timeToRestore } from '../../domain/deploy';
+import type { WatchOutcome } from '../../domain/deploy';
 import type { PostReleaseInfo } from '../../usecases/post-release-info';
 import { esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
 import { ACTIONS } from '../ids';
@@ -145,15 +146,13 @@ export function issueReportedMessage(r: Release, actor: string, ops: string[], h
 }
 
 /** The check-in DM at the end of the watch. */
-export function checkinMessage(r: Release, healthy: boolean | 'recovered' | null): SlackText {
-  const status =
-    healthy === true
-      ? 'Its health checks stayed healthy, so it is now *released*.'
-      : healthy === 'recovered'
-        ? 'Its health check *failed during the watch* and answers again. How does it look?'
-        : healthy === false
-          ? 'Its health checks are *failing*.'
-          : 'How does it look?';
+export function checkinMessage(r: Release, outcome: WatchOutcome): SlackText {
+  const status = {
+    healthy: 'Its health checks stayed healthy, so it is now *released*.',
+    recovered: 'Its health check *failed during the watch* and answers again. How does it look?',
+    failing: 'Its health checks are *failing*.',
+    unchecked: 'How does it look?',
+  }[outcome];
   const text = `:satellite_antenna: The watch of ${relId(r.id)} (${esc(r.service)} \`${escTrunc(r.version, 64)}\` to ${r.environment}) has ended. ${status}`;
   return {
     text,

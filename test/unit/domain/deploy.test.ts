@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideDeployReport, decideRollback, probeAlertDue, rollbackDrillDue, timeToRestore, watchEndsHealthy } from '../../../src/domain/deploy';
+import { decideDeployReport, decideRollback, probeAlertDue, rollbackDrillDue, timeToRestore, watchOutcome } from '../../../src/domain/deploy';
 
 describe('deploy reports', () => {
   it('applies in order, ignores duplicates and late reports, refuses what the state cannot take', () => {
@@ -44,11 +44,12 @@ describe('monitoring', () => {
     expect(probeAlertDue(1, false)).toBe(false);
     expect(probeAlertDue(2, false)).toBe(true);
     expect(probeAlertDue(3, true)).toBe(false);
-    expect(watchEndsHealthy({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 0, alerted: false })).toBe(true);
-    expect(watchEndsHealthy({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 1, alerted: false })).toBe(false);
-    expect(watchEndsHealthy({ hasHealthCheck: true, probesOk: 0, consecutiveFailures: 0, alerted: false })).toBe(false);
-    expect(watchEndsHealthy({ hasHealthCheck: false, probesOk: 0, consecutiveFailures: 0, alerted: false })).toBe(false);
+    expect(watchOutcome({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 0, alerted: false, incident: false })).toBe('healthy');
+    expect(watchOutcome({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 1, alerted: false, incident: false })).toBe('failing');
+    expect(watchOutcome({ hasHealthCheck: true, probesOk: 0, consecutiveFailures: 0, alerted: false, incident: false })).toBe('failing');
+    expect(watchOutcome({ hasHealthCheck: false, probesOk: 0, consecutiveFailures: 0, alerted: false, incident: false })).toBe('unchecked');
     // recovered after an alert, or an issue reported: a person signs off
-    expect(watchEndsHealthy({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 0, alerted: false, incident: true })).toBe(false);
+    expect(watchOutcome({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 0, alerted: false, incident: true })).toBe('recovered');
+    expect(watchOutcome({ hasHealthCheck: true, probesOk: 3, consecutiveFailures: 0, alerted: true, incident: true })).toBe('failing');
   });
 });
