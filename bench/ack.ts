@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import type { FakeSlack } from '../src/fake-slack';
 import { SlackDriver, startFakeSlack } from '../src/fake-slack';
-import { PRODUCT_NODE_ARGS, fmt, freePort, header, percentile, ratio, rssMb, spawnTsx, stop } from './lib';
+import { PRODUCT_NODE_ARGS, cpuMs, fmt, freePort, header, percentile, ratio, rssMb, spawnTsx, stop } from './lib';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 200); // per second, for each of commands and clicks
@@ -43,6 +43,8 @@ interface RunResult {
   /** Approval clicks acknowledged (each should update its card). */
   approvals: number;
   errors: number;
+  /** CPU time the measured process used per request sent (including the work after the acks), in ms. */
+  cpuPerRequest: number;
 }
 
 interface Card {
@@ -81,12 +83,13 @@ async function buildPlan(driver: SlackDriver, cards: Card[], seconds: number, ap
 }
 
 /** Sends a plan from a separate process and collects ack latencies (and click → card for approvals). */
-async function run(fake: FakeSlack, capture: string, target: string, cards: Card[], seconds: number, approve: boolean, dir: string, rate = RATE): Promise<RunResult> {
+async function run(fake: FakeSlack, capture: string, target: string, pid: number, cards: Card[], seconds: number, approve: boolean, dir: string, rate = RATE): Promise<RunResult> {
   const planDriver = new SlackDriver({ baseUrl: capture, signingSecret: SECRET, fake });
   const requests = await buildPlan(planDriver, cards, seconds, approve, rate);
   const file = join(dir, `plan-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify({ url: `${target}/slack/events`, secret: SECRET, rate: rate * 2, requests }));
   const updatesBefore = fake.callsTo('chat.update').length;
+  const cpuBefore = await cpuMs(pid);
   // Asynchronously: the fake Slack in this process must keep answering Greenlight during the run.
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-gen.ts', file], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -105,7 +108,9 @@ async function run(fake: FakeSlack, capture: string, target: string, cards: Card
       }),
     )
   ).filter((t): t is number => t !== undefined);
-  return { acks: out.acks ?? [], toCard, approvals: (out.approvals ?? []).length, errors: out.errors ?? 0 };
+  await new Promise((r) => setTimeout(r, 1_000)); // the last acknowledged work finishes
+  const cpuPerRequest = ((await cpuMs(pid)) - cpuBefore) / Math.max(1, requests.length);
+  return { acks: out.acks ?? [], toCard, approvals: (out.approvals ?? []).length, errors: out.errors ?? 0, cpuPerRequest };
 }
 
 async function main(): Promise<void> {
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
   try {
     // seed: cards to approve, spread over the services' channels (one set for each measured run)
     const seeded: { ts: string; channel: string }[] = [];
-    for (let i = 0; i < 2 * APPROVALS; i++) {
+    for (let i = 0; i < 2.5 * APPROVALS; i++) {
       const res = await fetch(`${glUrl}/api/v1/releases`, {
         method: 'POST',
         headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
@@ -141,18 +146,22 @@ async function main(): Promise<void> {
       seeded.push(card);
     }
     const cards = seeded.slice(0, APPROVALS);
-    const lighterCards = seeded.slice(APPROVALS);
+    const lighterCards = seeded.slice(APPROVALS, 2 * APPROVALS);
+    const quarterCards = seeded.slice(2 * APPROVALS);
     const rssIdle = await rssMb(gl.pid ?? 0);
     const capture = await captureServer();
-    await run(fake, capture.url, glUrl, cards, WARMUP, false, dir); // warm-up (JIT, connections), not measured
-    const g = await run(fake, capture.url, glUrl, cards, SECONDS, true, dir);
+    const glPid = gl.pid ?? 0;
+    await run(fake, capture.url, glUrl, glPid, cards, WARMUP, false, dir); // warm-up (JIT, connections), not measured
+    const g = await run(fake, capture.url, glUrl, glPid, cards, SECONDS, true, dir);
     // and at half the rate: what one process sustains on a machine where the full rate is more than it can do
-    const gHalf = await run(fake, capture.url, glUrl, lighterCards, SECONDS, true, dir, RATE / 2);
+    const gHalf = await run(fake, capture.url, glUrl, glPid, lighterCards, SECONDS, true, dir, RATE / 2);
+    // and at a quarter: where this machine has room to spare, so the ratio shows Greenlight's own cost, not queueing
+    const gQuarter = await run(fake, capture.url, glUrl, glPid, quarterCards, Math.max(1, SECONDS / 2), true, dir, RATE / 4);
     const rssAfter = await rssMb(gl.pid ?? 0);
     await stop(gl);
     if (process.env.BENCH_ONLY === 'greenlight') {
-      for (const [label, r] of [[`${RATE * 2}/s`, g], [`${RATE}/s`, gHalf]] as const)
-        process.stdout.write(`Greenlight ${label}: acks p50 ${fmt(percentile(r.acks, 50))} p99 ${fmt(percentile(r.acks, 99))} errors ${r.errors}; click → card p50 ${fmt(percentile(r.toCard, 50))} p99 ${fmt(percentile(r.toCard, 99))} (${r.toCard.length} of ${r.approvals} cards updated)\n`);
+      for (const [label, r] of [[`${RATE * 2}/s`, g], [`${RATE}/s`, gHalf], [`${RATE / 2}/s`, gQuarter]] as const)
+        process.stdout.write(`Greenlight ${label}: acks p50 ${fmt(percentile(r.acks, 50))} p99 ${fmt(percentile(r.acks, 99))} errors ${r.errors}; click → card p50 ${fmt(percentile(r.toCard, 50))} p99 ${fmt(percentile(r.toCard, 99))} (${r.toCard.length} of ${r.approvals} cards updated); CPU ${r.cpuPerRequest.toFixed(2)} ms/request\n`);
       return;
     }
 
@@ -160,9 +169,11 @@ async function main(): Promise<void> {
     const barePort = await freePort();
     const bare = await spawnTsx('bench/bare-bolt.ts', { ...bench, PORT: String(barePort) }, /bare bolt listening/);
     const bareUrl = `http://127.0.0.1:${barePort}`;
-    await run(fake, capture.url, bareUrl, cards, WARMUP, false, dir);
-    const b = await run(fake, capture.url, bareUrl, cards, SECONDS, false, dir);
-    const bHalf = await run(fake, capture.url, bareUrl, cards, SECONDS, false, dir, RATE / 2);
+    const barePid = bare.pid ?? 0;
+    await run(fake, capture.url, bareUrl, barePid, cards, WARMUP, false, dir);
+    const b = await run(fake, capture.url, bareUrl, barePid, cards, SECONDS, false, dir);
+    const bHalf = await run(fake, capture.url, bareUrl, barePid, cards, SECONDS, false, dir, RATE / 2);
+    const bQuarter = await run(fake, capture.url, bareUrl, barePid, cards, Math.max(1, SECONDS / 2), false, dir, RATE / 4);
     await stop(bare);
 
     // memory with 10,000 releases in the database
@@ -184,8 +195,8 @@ async function main(): Promise<void> {
       PRODUCT_NODE_ARGS,
     );
     const rss10kIdle = await rssMb(gl2.pid ?? 0);
-    await run(fake, capture.url, glUrl, cards, WARMUP, false, dir);
-    const g2 = await run(fake, capture.url, glUrl, cards, SECONDS, false, dir);
+    await run(fake, capture.url, glUrl, gl2.pid ?? 0, cards, WARMUP, false, dir);
+    const g2 = await run(fake, capture.url, glUrl, gl2.pid ?? 0, cards, SECONDS, false, dir);
     await capture.close();
     const rss10kAfter = await rssMb(gl2.pid ?? 0);
     await stop(gl2);
@@ -200,10 +211,13 @@ async function main(): Promise<void> {
       [`Greenlight acks, ${RATE}/s`, fmt(percentile(gHalf.acks, 50)), fmt(p99(gHalf.acks)), String(gHalf.errors)],
       [`bare Bolt acks, ${RATE}/s`, fmt(percentile(bHalf.acks, 50)), fmt(p99(bHalf.acks)), String(bHalf.errors)],
       [`click → card update, ${RATE}/s`, fmt(percentile(gHalf.toCard, 50)), fmt(p99(gHalf.toCard)), `${gHalf.toCard.length}/${gHalf.approvals}`],
+      [`Greenlight acks, ${RATE / 2}/s`, fmt(percentile(gQuarter.acks, 50)), fmt(p99(gQuarter.acks)), String(gQuarter.errors)],
+      [`bare Bolt acks, ${RATE / 2}/s`, fmt(percentile(bQuarter.acks, 50)), fmt(p99(bQuarter.acks)), String(bQuarter.errors)],
+      [`click → card update, ${RATE / 2}/s`, fmt(percentile(gQuarter.toCard, 50)), fmt(p99(gQuarter.toCard)), `${gQuarter.toCard.length}/${gQuarter.approvals}`],
     ];
     for (const r of rows) process.stdout.write(`${(r[0] ?? '').padEnd(40)}${(r[1] ?? '').padStart(12)}${(r[2] ?? '').padStart(12)}${(r[3] ?? '').padStart(10)}\n`);
     process.stdout.write('(errors: requests not answered 200; 503 = refused because too much acknowledged work waited)\n');
-    for (const [label, gl_, bare_] of [[`${RATE * 2}/s`, g, b], [`${RATE}/s`, gHalf, bHalf]] as const) {
+    for (const [label, gl_, bare_] of [[`${RATE * 2}/s`, g, b], [`${RATE}/s`, gHalf, bHalf], [`${RATE / 2}/s`, gQuarter, bQuarter]] as const) {
       // a refused request is answered fast but is a failure: the target counts only when nothing was refused
       const clean = gl_.errors === 0 && gl_.toCard.length === gl_.approvals;
       const ackOk = clean && p99(gl_.acks) / p99(bare_.acks) <= 1.3;
@@ -211,6 +225,10 @@ async function main(): Promise<void> {
       process.stdout.write(`${label}: ack p99 ratio (Greenlight / bare Bolt) ${ratio(p99(gl_.acks), p99(bare_.acks))}  target ≤ 1.3× ${ackOk ? 'MET' : 'MISSED'}; `);
       process.stdout.write(`click→card p99 / bare ack p99 ${ratio(p99(gl_.toCard), p99(bare_.acks))}  target ≤ 3× ${cardOk ? 'MET' : 'MISSED'}${clean ? '' : ` (${gl_.errors} refused or failed)`}\n`);
     }
+    // CPU per request is steadier than latency on a shared machine: it says how much work each delivery costs,
+    // and so at what rate one process on this machine runs out of CPU and acks start to queue.
+    const cpu = (r: RunResult) => r.cpuPerRequest.toFixed(2);
+    process.stdout.write(`CPU per request (ack and all work after it), ${RATE * 2}/s: Greenlight ${cpu(g)} ms, bare Bolt ${cpu(b)} ms (${ratio(g.cpuPerRequest, b.cpuPerRequest)}); ${RATE}/s: ${cpu(gHalf)} vs ${cpu(bHalf)} ms; ${RATE / 2}/s: ${cpu(gQuarter)} vs ${cpu(bQuarter)} ms\n`);
     process.stdout.write(`RSS: idle ${rssIdle.toFixed(0)} MB, after the run ${rssAfter.toFixed(0)} MB; with ${HOME_RELEASES.toLocaleString('en-US')} releases idle ${rss10kIdle.toFixed(0)} MB, after a run ${rss10kAfter.toFixed(0)} MB  target ≤ 200 MB ${rss10kAfter <= 200 ? 'MET' : 'MISSED'}\n`);
   } finally {
     await stop(gl).catch(() => undefined);

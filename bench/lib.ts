@@ -91,6 +91,15 @@ export async function rssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; clock ticks of 10 ms). */
+export async function cpuMs(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // the fields after the command name (which may contain spaces) start at the state, field 3
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export const BENCH_POLICY = `
 timezone: UTC
 admins: [U0ADMIN]

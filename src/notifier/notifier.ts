@@ -10,7 +10,7 @@ import { boltLogger } from '../logger';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { sentMessages } from '../db/schema';
-import { postJson } from './post-json';
+import { httpFetch, postJson } from './post-json';
 
 export type Blocks = (KnownBlock | Block)[];
 
@@ -90,6 +90,8 @@ export class Notifier {
       retryConfig: { retries: opts.retries ?? 4, factor: 2, minTimeout: 200, maxTimeout: 5_000, randomize: true },
       rejectRateLimitedCalls: false,
       timeout: 10_000,
+      // Node's own http client with keep-alive instead of the global fetch: far less CPU and garbage per call.
+      fetch: httpFetch,
       logger: boltLogger(opts.logger),
     });
     this.client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => {
