@@ -46,10 +46,37 @@ export function createLogger(opts: { level?: string; secrets?: (string | null | 
         },
       },
     },
-    // Asynchronous writes to stdout: lines that arrive while a write is under way go out together in the next one
-    // (one syscall per burst, not per line); pino flushes what is left when the process exits.
-    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+    opts.destination ?? batchedStdout(),
   );
+}
+
+/** How long a log line may wait in the buffer before it is written. */
+export const LOG_FLUSH_MS = 100;
+
+/**
+ * Asynchronous, batched writes to stdout: lines collect in a buffer that is written once it holds 4 KB or every
+ * `LOG_FLUSH_MS`, whichever comes first, so a busy second costs a few syscalls instead of one per line (each
+ * request writes an access line; at a few hundred requests a second the per-line writes were a tenth of the CPU).
+ * pino writes what is left synchronously when the process exits, also after an uncaught error.
+ */
+function batchedStdout(): ReturnType<typeof pino.destination> {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  let pending = false;
+  const write = dest.write.bind(dest);
+  dest.write = (chunk: string) => {
+    pending = true;
+    return write(chunk);
+  };
+  setInterval(() => {
+    if (!pending) return;
+    pending = false;
+    try {
+      dest.flush();
+    } catch {
+      /* destroyed at exit: nothing left to write */
+    }
+  }, LOG_FLUSH_MS).unref();
+  return dest;
 }
 
 /** Bolt's logger interface on top of pino. */
