@@ -22,7 +22,7 @@ export interface LaneLimits {
   maxWaiting: number;
 }
 
-export const DEFAULT_LANE_LIMITS: LaneLimits = { maxActive: 64, maxWaiting: 500 };
+export const DEFAULT_LANE_LIMITS: LaneLimits = { maxActive: 64, maxWaiting: 250 };
 
 export class AfterAckLane {
   private readonly waiting: (() => void)[] = [];
