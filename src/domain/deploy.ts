@@ -65,11 +65,16 @@ export function decideRollback(
 /** Whether a rollback is on offer for a release in this state (regardless of who asks). */
 export function rollbackOffered(input: { state: ReleaseState; releasedAt: number | null; now: number; offerFor: number }): boolean {
   if (input.state === 'deploying' || input.state === 'monitoring' || input.state === 'failed') return true;
-  if (input.state === 'released') return input.releasedAt !== null && input.now < rollbackOfferEnds(input.releasedAt, input.offerFor);
+  if (input.state === 'released') return input.releasedAt !== null && input.releasedAt >= rollbackOfferedSince(input.now, input.offerFor);
   return false;
 }
 
-/** The first instant a release released at `releasedAt` no longer offers Roll back (see rollbackOffered). */
+/** The earliest release time whose Roll back is still on offer at `now`: the window is `offerFor`, both ends included. */
+export function rollbackOfferedSince(now: number, offerFor: number): number {
+  return now - offerFor;
+}
+
+/** The first instant a release released at `releasedAt` no longer offers Roll back: the inverse of rollbackOfferedSince. */
 export function rollbackOfferEnds(releasedAt: number, offerFor: number): number {
   return releasedAt + offerFor + 1;
 }

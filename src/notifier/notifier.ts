@@ -10,7 +10,7 @@ import { boltLogger } from '../logger';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { sentMessages } from '../db/schema';
-import { httpFetch, postJson } from './post-json';
+import { httpFetch, postJson } from './http-client';
 
 export type Blocks = (KnownBlock | Block)[];
 

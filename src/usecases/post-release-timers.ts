@@ -11,7 +11,7 @@ import { actionItemsFor, getReview } from '../db/review.repo';
 import type { TimerSpec } from '../queue/jobs';
 import type { Deps } from './deps';
 import { deployKey, rollbackKey, webhookAttempts, webhookPending } from './deploy';
-import { rollbackOfferEnds } from '../domain/deploy';
+import { rollbackOfferEnds, rollbackOfferedSince } from '../domain/deploy';
 import { reviewDueAt } from './review';
 
 export function derivePostReleaseTimers(deps: Pick<Deps, 'db' | 'policy' | 'now'>, releaseId: number): TimerSpec[] {
@@ -62,7 +62,7 @@ export function postReleaseIds(db: DbOrTx, now: number, offerFor: number): numbe
     select d.release_id as id from deploys d join releases r on r.id = d.release_id
       left join reviews v on v.release_id = d.release_id
       where r.state in ('deploying', 'monitoring')
-         or (r.state = 'released' and d.rollback_requested_at is null and d.released_at >= ${now - offerFor})
+         or (r.state = 'released' and d.rollback_requested_at is null and d.released_at >= ${rollbackOfferedSince(now, offerFor)})
          or (d.rollback_requested_at is not null and d.restored_at is null)
          or (r.state in ('released', 'rolled_back', 'failed') and v.release_id is null)
     union select release_id as id from reviews where closed_at is null and reminded_at is null

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideDeployReport, decideRollback, probeAlertDue, rollbackDrillDue, timeToRestore, watchOutcome } from '../../../src/domain/deploy';
+import { decideDeployReport, decideRollback, probeAlertDue, rollbackDrillDue, rollbackOfferEnds, rollbackOffered, rollbackOfferedSince, timeToRestore, watchOutcome } from '../../../src/domain/deploy';
 
 describe('deploy reports', () => {
   it('applies in order, ignores duplicates and late reports, refuses what the state cannot take', () => {
@@ -26,6 +26,17 @@ describe('rollback', () => {
     expect(decideRollback({ ...base, state: 'released', releasedAt: 9_500 }, ['operations'])).toEqual({ kind: 'allow' });
     expect(decideRollback({ ...base, state: 'released', releasedAt: 8_000 }, ['operations'])).toEqual({ kind: 'deny', why: 'offer_expired' });
     expect(decideRollback({ ...base, state: 'scheduled', releasedAt: null }, ['operations'])).toEqual({ kind: 'deny', why: 'wrong_state' });
+  });
+  it('has one window: offered up to offerFor after release, both ends included; the timer boundary and the SQL cutoff agree', () => {
+    const offerFor = 1_000;
+    for (const releasedAt of [0, 500, 8_999, 9_000, 9_001]) {
+      for (const now of [9_000, 9_999, 10_000, 10_001]) {
+        const offered = rollbackOffered({ state: 'released', releasedAt, now, offerFor });
+        expect(offered).toBe(now - releasedAt <= offerFor);
+        expect(now < rollbackOfferEnds(releasedAt, offerFor)).toBe(offered);
+        expect(releasedAt >= rollbackOfferedSince(now, offerFor)).toBe(offered);
+      }
+    }
   });
   it('measures time to restore from the incident, else from the request', () => {
     expect(timeToRestore({ incidentAt: 100, rollbackRequestedAt: 150, restoredAt: 400 })).toBe(300);

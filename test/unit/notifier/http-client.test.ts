@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogLevel, WebClient, WebClientEvent } from '@slack/web-api';
-import { httpFetch, postJson } from '../../../src/notifier/post-json';
+import { httpFetch, postJson } from '../../../src/notifier/http-client';
 
 const servers: Server[] = [];
 
