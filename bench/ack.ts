@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     const rssAfter = await rssMb(gl.pid ?? 0);
     await stop(gl);
     if (process.env.BENCH_ONLY === 'greenlight') {
+      await capture.close();
       for (const [label, r] of [[`${RATE * 2}/s`, g], [`${RATE}/s`, gHalf], [`${RATE / 2}/s`, gQuarter]] as const)
         process.stdout.write(`Greenlight ${label}: acks p50 ${fmt(percentile(r.acks, 50))} p99 ${fmt(percentile(r.acks, 99))} errors ${r.errors}; click → card p50 ${fmt(percentile(r.toCard, 50))} p99 ${fmt(percentile(r.toCard, 99))} (${r.toCard.length} of ${r.approvals} cards updated); CPU ${r.cpuPerRequest.toFixed(2)} ms/request\n`);
       return;

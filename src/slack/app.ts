@@ -25,6 +25,7 @@ import { registerWindowsHandlers } from './listeners/actions/windows.actions';
 import { registerReleaseCommand } from './listeners/commands/release.command';
 import { registerHomeEvents } from './listeners/events/home.events';
 import { registerViewSubmissions } from './listeners/views/submissions';
+import { SlackRouter } from './router';
 
 export interface SlackSurface {
   app: BoltApp;
@@ -92,15 +93,18 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; 
     await args.next();
   });
 
-  registerReleaseCommand(app, deps);
-  registerCardActions(app, deps);
-  registerViewSubmissions(app, deps);
-  registerScheduleActions(app, deps);
-  registerDeployActions(app, deps);
-  registerReviewActions(app, deps);
-  registerFreezeHandlers(app, deps);
-  registerWindowsHandlers(app, deps);
-  registerHomeEvents(app, deps);
+  // Each delivery goes straight to its one listener (src/slack/router.ts), not through Bolt's per-listener fan-out.
+  const router = new SlackRouter();
+  registerReleaseCommand(router, deps);
+  registerCardActions(router, deps);
+  registerViewSubmissions(router, deps);
+  registerScheduleActions(router, deps);
+  registerDeployActions(router, deps);
+  registerReviewActions(router, deps);
+  registerFreezeHandlers(router, deps);
+  registerWindowsHandlers(router, deps);
+  registerHomeEvents(router, deps);
+  app.use(router.middleware());
 
   // The one error boundary: coded errors become a private explanation to the person, anything else an apology;
   // both are logged. (Modal input errors are answered inline by the listeners themselves.)

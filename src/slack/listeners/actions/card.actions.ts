@@ -1,5 +1,6 @@
 /** Buttons on the release card (and the same buttons elsewhere). The actor is always `body.user.id`. */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackRouter } from '../../router';
 import { serviceNames } from '../../../config';
 import { approveRelease } from '../../../usecases/approve-release';
 import { checkStageDecision } from '../../../usecases/decide-release';
@@ -23,7 +24,7 @@ function where(body: ButtonBody): 'card' | 'home' | 'dm' {
   return body.channel?.id?.startsWith('D') ? 'dm' : 'card';
 }
 
-export function registerCardActions(app: App, deps: Deps): void {
+export function registerCardActions(app: SlackRouter, deps: Deps): void {
   const parseValue = (body: ButtonBody) => {
     const parsed = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
     return parsed.success ? parsed.data : null;

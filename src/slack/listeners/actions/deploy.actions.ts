@@ -1,5 +1,6 @@
 /** Deploy, monitoring and rollback buttons: Start deploy, Mark deployed, Mark failed, Roll back, Mark rolled back, the check-in. */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackRouter } from '../../router';
 import type { Deps } from '../../../usecases/deps';
 import { allGood, foundIssue, markRolledBack, reportDeployment, rollBack, rollbackDenialText, startDeploy } from '../../../usecases/deploy';
 import { ACTIONS } from '../../ids';
@@ -8,7 +9,7 @@ import { replyPrivately } from '../reply';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
-export function registerDeployActions(app: App, deps: Deps): void {
+export function registerDeployActions(app: SlackRouter, deps: Deps): void {
   const releaseOf = (body: ButtonBody): number | null => {
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
     return v.success ? v.data.releaseId : null;

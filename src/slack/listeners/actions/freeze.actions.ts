@@ -1,5 +1,6 @@
 /** `/release freeze` modal submissions, and the card's Emergency override button and modal. */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackRouter } from '../../router';
 import { DateTime } from 'luxon';
 import { serviceNames } from '../../../config';
 import type { Deps } from '../../../usecases/deps';
@@ -24,7 +25,7 @@ export async function openFreezeModal(deps: Deps, triggerId: string): Promise<vo
   await deps.slack.openView(triggerId, freezeModal(serviceNames(deps.policy), today));
 }
 
-export function registerFreezeHandlers(app: App, deps: Deps): void {
+export function registerFreezeHandlers(app: SlackRouter, deps: Deps): void {
   app.view(CALLBACKS.freeze, async ({ ack, body, view }) => {
     const state = parseState(view.state.values);
     const services = state[FREEZE_FIELDS.services]?.[FREEZE_FIELDS.services]?.selected_options?.map((o) => o.value) ?? null;

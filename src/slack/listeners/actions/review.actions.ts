@@ -1,5 +1,6 @@
 /** Review thread buttons (Add review, Close review), their modals, and Done on action items. */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackRouter } from '../../router';
 import { z } from 'zod';
 import { getRelease } from '../../../db/release.repo';
 import { answersFor } from '../../../db/review.repo';
@@ -50,7 +51,7 @@ export function reviewErrorBlocks(errors: ReviewAnswerErrors): Record<string, st
   return out;
 }
 
-export function registerReviewActions(app: App, deps: Deps): void {
+export function registerReviewActions(app: SlackRouter, deps: Deps): void {
 
   app.action<ButtonBody>(ACTIONS.addReview, async ({ ack, body }) => {
     await ack();

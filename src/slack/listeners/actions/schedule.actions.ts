@@ -1,5 +1,6 @@
 /** Schedule (card button or `/release schedule`), its modal, and Snooze on reminder DMs. */
-import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import type { SlackRouter } from '../../router';
 import { z } from 'zod';
 import { formatSlot } from '../../../domain/calendar';
 import type { Deps } from '../../../usecases/deps';
@@ -27,7 +28,7 @@ const snoozeValueSchema = z
     return { releaseId: Number(id), stageOpenedAt: Number(opened), choice: choice as (typeof SNOOZE_CHOICES)[number]['key'] };
   });
 
-export function registerScheduleActions(app: App, deps: Deps): void {
+export function registerScheduleActions(app: SlackRouter, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.schedule, async ({ ack, body }) => {
     await ack();
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');

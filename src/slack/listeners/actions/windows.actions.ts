@@ -1,5 +1,6 @@
 /** `/release windows`: the admins' *Edit windows* button and the editor's submission. */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackRouter } from '../../router';
 import { ENVIRONMENTS } from '../../../domain/types';
 import type { Deps } from '../../../usecases/deps';
 import { isAdmin } from '../../../usecases/roles';
@@ -15,7 +16,7 @@ export async function openWindowsModal(deps: Deps, triggerId: string): Promise<v
   await deps.slack.openView(triggerId, windowsModal(allWindows(deps), deps.policy.windows, deps.policy.timezone));
 }
 
-export function registerWindowsHandlers(app: App, deps: Deps): void {
+export function registerWindowsHandlers(app: SlackRouter, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.editWindows, async ({ ack, body }) => {
     await ack();
     if (!isAdmin(deps, body.user.id)) return replyPrivately(deps, body, WINDOWS_DENIED);

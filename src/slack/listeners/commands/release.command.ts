@@ -1,6 +1,6 @@
 /** `/release …`: thin — parse, call one use case, render one view. */
-import type { App } from '@slack/bolt';
 import { serviceNames } from '../../../config';
+import type { SlackRouter } from '../../router';
 import type { Deps } from '../../../usecases/deps';
 import { checkEdit } from '../../../usecases/edit-release';
 import { cancelRelease } from '../../../usecases/cancel-release';
@@ -24,7 +24,7 @@ import { calendarMessage, windowsMessage } from '../../views/calendar.view';
 
 const CALENDAR_DAYS = 14;
 
-export function registerReleaseCommand(app: App, deps: Deps): void {
+export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
   app.command('/release', async ({ command, ack }) => {
     const reply = async (m: SlackMessage) => ack({ response_type: 'ephemeral', text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
     const user = command.user_id;

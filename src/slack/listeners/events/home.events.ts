@@ -1,6 +1,6 @@
 /** `app_home_opened`: publish the person's Home (thin: parse, call one use case). */
-import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import type { SlackRouter } from '../../router';
 import type { Deps } from '../../../usecases/deps';
 import { publishHome } from '../../../usecases/home';
 
@@ -9,7 +9,7 @@ const homeOpenedSchema = z.looseObject({
   tab: z.string().optional(),
 });
 
-export function registerHomeEvents(app: App, deps: Deps): void {
+export function registerHomeEvents(app: SlackRouter, deps: Deps): void {
   app.event('app_home_opened', async ({ event }) => {
     const parsed = homeOpenedSchema.safeParse(event);
     if (!parsed.success || (parsed.data.tab !== undefined && parsed.data.tab !== 'home')) return;

@@ -1,6 +1,6 @@
 /** Modal submissions. Invalid input is answered inline (`response_action: errors`) and changes nothing. */
-import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import type { SlackRouter } from '../../router';
 import { ROLES } from '../../../domain/types';
 import { CRITERIA, CRITERION_STATUSES } from '../../../domain/types';
 import { announceRequest, createRelease } from '../../../usecases/request-release';
@@ -27,7 +27,7 @@ const rolesMetaSchema = z.object({ service: z.string().nullable() });
 type Errors = Record<string, string>;
 const BROKEN = 'This form is out of date. Close it and start again.';
 
-export function registerViewSubmissions(app: App, deps: Deps): void {
+export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
   app.view(CALLBACKS.request, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(requestMetaSchema, view.private_metadata);
     const state = parseState(view.state.values);
