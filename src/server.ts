@@ -127,6 +127,10 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   http.use(requestLogging(logger));
   http.get('/metrics', metrics.handler());
   http.use('/slack/events', metrics.ackTiming());
+  // Listeners keep working after their ack (an approval being recorded, its card update queued): shutdown waits.
+  const inflight = new InFlight();
+  // Slack's endpoint first: every delivery passes the routes mounted before it
+  const surface = createSlackApp({ env, deps, http, inflight, onRefused: metrics.slackRefused, ...(opts.lane ? { lane: opts.lane } : {}) });
   http.use(
     healthRouter([
       { name: 'sqlite', check: async () => database.sqlite.prepare('select 1 as ok').get() !== undefined },
@@ -136,13 +140,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   // The API description needs no token (it holds no data): src/http/openapi.ts.
   http.get('/api/v1/openapi.json', openApiHandler());
   http.use('/api/v1', apiRouter(deps, env.apiToken));
-  const surface = createSlackApp({ env, deps, http, onRefused: metrics.slackRefused, ...(opts.lane ? { lane: opts.lane } : {}) });
   metrics.countSlackBacklogWith(() => surface.lane.backlog);
-  // Listeners keep working after their ack (an approval being recorded, its card update queued): shutdown waits.
-  const inflight = new InFlight();
-  surface.app.use(async ({ next }) => {
-    await inflight.track(next());
-  });
   opts.mount?.(http, deps);
   http.use((req, res) => sendProblem(res, { status: 404, detail: `No route ${req.method} ${req.path}.` }));
 

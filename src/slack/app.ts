@@ -12,6 +12,7 @@ import type { Application } from 'express';
 import type { Env } from '../config';
 import { markDelivery } from '../db/release.repo';
 import { boltLogger } from '../logger';
+import type { InFlight } from '../inflight';
 import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
 import { AfterAckLane, ackFirst, refuseWhenFull } from './ack-first';
@@ -41,7 +42,15 @@ export function deliveryKey(body: Record<string, unknown>): string {
   return `body:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
 }
 
-export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; onRefused?: () => void; lane?: LaneLimits }): SlackSurface {
+export function createSlackApp(opts: {
+  env: Env;
+  deps: Deps;
+  http: Application;
+  onRefused?: () => void;
+  lane?: LaneLimits;
+  /** Tracks each listener until it finishes, work after its ack included (shutdown waits for them). */
+  inflight?: InFlight;
+}): SlackSurface {
   const { env, deps } = opts;
   const logger = boltLogger(deps.logger);
   // Acknowledge at once; the rest of each listener waits its turn, behind the acks of requests that arrived meanwhile.
@@ -95,6 +104,12 @@ export function createSlackApp(opts: { env: Env; deps: Deps; http: Application; 
 
   // Each delivery goes straight to its one listener (src/slack/router.ts), not through Bolt's per-listener fan-out.
   const router = new SlackRouter();
+  const inflight = opts.inflight;
+  if (inflight) {
+    app.use(async ({ next }) => {
+      await inflight.track(next());
+    });
+  }
   registerReleaseCommand(router, deps);
   registerCardActions(router, deps);
   registerViewSubmissions(router, deps);

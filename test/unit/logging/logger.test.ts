@@ -3,7 +3,9 @@
  * full, a burst is written whole, and whatever is buffered is written when the process exits. Real child processes.
  */
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createLogger, redactSecrets } from '../../../src/logger';
 
 const LOGGER = new URL('../../../src/logger.ts', import.meta.url).pathname;
 
@@ -46,5 +48,62 @@ describe('the stdout log destination', () => {
     expect(got).toHaveLength(5001);
     expect(got.slice(0, 5000).map((l) => l.n)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     expect(got.at(-1)?.msg).toBe('last');
+  });
+});
+
+describe('secrets in log lines', () => {
+  /** A logger writing into an array, one parsed line per entry. */
+  function captured(secrets: string[] = []): { logger: ReturnType<typeof createLogger>; out: Record<string, unknown>[] } {
+    const out: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const l of chunk.toString().split('\n').filter(Boolean)) out.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    return { logger: createLogger({ level: 'info', destination, secrets }), out };
+  }
+
+  it('masks secret keys at the top of a line and nested below it, and leaves the logged object as it was', async () => {
+    const { logger, out } = captured();
+    const fields = {
+      token: 'xoxb-top-level',
+      env: { slackBotToken: 'xoxb-nested', slackSigningSecret: 'sig-nested', port: 3000 },
+      req: { headers: { authorization: 'Bearer abc', 'content-type': 'application/json' } },
+      calls: [{ apiToken: 'in-an-array' }],
+      n: 7,
+    };
+    logger.info(fields, 'config');
+    logger.flush();
+    await new Promise((r) => setImmediate(r));
+    const line = out[0] ?? {};
+    expect(JSON.stringify(line)).not.toMatch(/xoxb-|sig-nested|Bearer abc|in-an-array/);
+    expect(line).toMatchObject({
+      token: '[redacted]',
+      env: { slackBotToken: '[redacted]', slackSigningSecret: '[redacted]', port: 3000 },
+      req: { headers: { authorization: '[redacted]', 'content-type': 'application/json' } },
+      calls: [{ apiToken: '[redacted]' }],
+      n: 7,
+      msg: 'config',
+    });
+    // the caller's object is not changed
+    expect(fields.env.slackBotToken).toBe('xoxb-nested');
+    expect(fields.req.headers.authorization).toBe('Bearer abc');
+  });
+
+  it('masks a configured secret inside a message string', async () => {
+    const { logger, out } = captured(['s3cr3t-value-123']);
+    logger.info('calling with s3cr3t-value-123 now');
+    logger.flush();
+    await new Promise((r) => setImmediate(r));
+    expect(out[0]?.msg).toBe('calling with [redacted] now');
+  });
+
+  it('returns a line without secrets as it is, without copying it', () => {
+    const plain = { method: 'POST', path: '/slack/events', status: 200, ms: 1.2, nested: { a: 1 } };
+    expect(redactSecrets(plain)).toBe(plain);
+    const withSecret = { a: { b: { token: 'x' } } };
+    expect(redactSecrets(withSecret)).not.toBe(withSecret);
+    expect(redactSecrets(withSecret)).toEqual({ a: { b: { token: '[redacted]' } } });
   });
 });
