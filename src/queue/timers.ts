@@ -41,6 +41,8 @@ export interface TimersOptions {
 
 const LOOKAHEAD_MS = 2_000;
 const LOOKAHEAD_EVERY_MS = 1_000;
+/** BullMQ's delayed-set score is the due time in ms times this, plus a counter below it. */
+const DELAYED_SCORE = 0x1000;
 
 const JOB_OPTIONS = {
   attempts: 5,
@@ -193,11 +195,18 @@ export class Timers implements TimerPort {
   private async lookahead(): Promise<void> {
     if (this.closed || this.connection.status !== 'ready') return;
     try {
+      // BullMQ keeps delayed jobs in a sorted set scored by due time × 0x1000 plus a counter
+      // (commands/includes/getDelayedScore.lua): the ids due before the horizon are one ZRANGEBYSCORE, without reading
+      // the jobs. (Reading the first 200 delayed jobs every second, as this did, was a burst of decoding on the loop
+      // that acknowledges Slack requests.) Should that encoding change, the jobs still run, only less precisely.
+      const key = this.queue.keys.delayed;
+      if (!key) return;
       const horizon = Date.now() + LOOKAHEAD_MS;
-      for (const job of await this.queue.getJobs(['delayed'], 0, 199, true)) {
-        if (!job?.id) continue;
-        const due = job.timestamp + (job.opts.delay ?? 0);
-        if (due <= horizon) this.arm(job.id, due);
+      const due = await this.connection.zrangebyscore(key, '-inf', horizon * DELAYED_SCORE + (DELAYED_SCORE - 1), 'WITHSCORES', 'LIMIT', 0, 200);
+      for (let i = 0; i + 1 < due.length; i += 2) {
+        const id = due[i];
+        const at = Math.floor(Number(due[i + 1]) / DELAYED_SCORE);
+        if (id && Number.isFinite(at)) this.arm(id, at);
       }
     } catch {
       /* the next round tries again; BullMQ still runs the jobs, only less precisely */
