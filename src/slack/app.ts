@@ -49,7 +49,7 @@ export function createSlackApp(opts: {
   onRefused?: () => void;
   lane?: LaneLimits;
   /** Tracks each listener until it finishes, work after its ack included (shutdown waits for them). */
-  inflight?: InFlight;
+  inflight: InFlight;
 }): SlackSurface {
   const { env, deps } = opts;
   const logger = boltLogger(deps.logger);
@@ -104,12 +104,9 @@ export function createSlackApp(opts: {
 
   // Each delivery goes straight to its one listener (src/slack/router.ts), not through Bolt's per-listener fan-out.
   const router = new SlackRouter();
-  const inflight = opts.inflight;
-  if (inflight) {
-    app.use(async ({ next }) => {
-      await inflight.track(next());
-    });
-  }
+  app.use(async ({ next }) => {
+    await opts.inflight.track(next());
+  });
   registerReleaseCommand(router, deps);
   registerCardActions(router, deps);
   registerViewSubmissions(router, deps);

@@ -61,7 +61,7 @@ export class SlackRouter {
   }
 
   /** The listener a delivery goes to, if any. */
-  find(body: unknown): Listener | undefined {
+  private find(body: unknown): Listener | undefined {
     const key = routeKey(body);
     return key ? this.listeners.get(`${key.kind}:${key.id}`) : undefined;
   }
