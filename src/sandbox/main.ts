@@ -6,6 +6,9 @@ import type { LogLevel } from '../config';
 import { ensureRedis } from './redis';
 import { startSandbox } from './start';
 
+/** The BullMQ key prefix of `npm start` without Slack (a real Greenlight uses `greenlight`). */
+export const SANDBOX_TIMERS_PREFIX = 'greenlight-sandbox';
+
 export async function runSandbox(config: Config, processEnv: NodeJS.ProcessEnv): Promise<void> {
   const vars = pickEnv(processEnv);
   let redis;
@@ -22,7 +25,8 @@ export async function runSandbox(config: Config, processEnv: NodeJS.ProcessEnv):
   const env = { ...config.env, redisUrl: redis.url, logLevel: level };
   let sandbox;
   try {
-    sandbox = await startSandbox({ env, policy: config.policyPath === null ? null : config.policy, logger });
+    // Its own BullMQ keys: a sandbox pointed at a Redis that a real Greenlight uses never touches that one's timers.
+    sandbox = await startSandbox({ env, policy: config.policyPath === null ? null : config.policy, logger, timersPrefix: SANDBOX_TIMERS_PREFIX });
   } catch (err) {
     await redis.stop();
     throw err;

@@ -3,8 +3,10 @@
  * Slack signs it, sent through SlackDriver to the bot's own /slack/events, so the bot runs unchanged.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import express from 'express';
 import type { Request, Response, Router } from 'express';
+import type { Job } from 'bullmq';
 import { z } from 'zod';
 import type { FakeSlack, SlackDriver, SlackMessage, SubmitValue, Where } from '../fake-slack';
 import type { Timers } from '../queue/timers';
@@ -12,6 +14,7 @@ import type { SandboxPerson } from './policy';
 import { escapeHtml, mrkdwnToHtml, renderMessageBody, renderBlocks, renderModal } from './render';
 import type { RenderContext } from './render';
 import { SANDBOX_PAGE } from './page';
+import { PACKAGE_ROOT } from '../util/package-root';
 
 export interface SandboxClock {
   /** Greenlight's clock = real time + offset (time travel moves it forward) */
@@ -79,10 +82,13 @@ function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/^SlackDriver: /, '');
 }
 
+/** Pending timers the page lists, soonest first. */
+const SHOWN_TIMERS = 8;
+
 export function sandboxRouter(deps: SandboxDeps): Router {
   const router = express.Router();
   router.use(express.json({ limit: '256kb' }));
-  const script = readFileSync(new URL('./public/sandbox.js', import.meta.url), 'utf8');
+  const script = readFileSync(join(PACKAGE_ROOT, 'src', 'sandbox', 'public', 'sandbox.js'), 'utf8');
   const ackEphemerals: AckEphemeral[] = [];
   const botId = deps.fake.identity.botUserId;
 
@@ -101,11 +107,11 @@ export function sandboxRouter(deps: SandboxDeps): Router {
     return addedAt + delay + entry.offset;
   };
 
+  const timerOf = (j: Job) => ({ id: j.id ?? '', name: j.name, at: dueOnClock(j.timestamp, j.opts.delay ?? 0, Boolean(j.repeatJobKey)) });
   const pendingTimers = async () => {
-    const jobs = (await deps.timers().queue.getJobs(['delayed'])).filter((j) => Boolean(j));
-    return jobs
-      .map((j) => ({ id: j.id ?? '', name: j.name, at: dueOnClock(j.timestamp, j.opts.delay ?? 0, Boolean(j.repeatJobKey)) }))
-      .sort((a, b) => a.at - b.at);
+    // Only the first few by due time (the delayed set is ordered by it): a queue can hold many thousands.
+    const jobs = (await deps.timers().queue.getJobs(['delayed'], 0, SHOWN_TIMERS - 1, true)).filter((j) => Boolean(j));
+    return jobs.map(timerOf).sort((a, b) => a.at - b.at);
   };
 
   const messageHtml = (m: { ts: string; text?: string; blocks?: unknown[]; channel: string }, opts: { ephemeral?: boolean; replies?: number; threadOpen?: boolean }): string => {
@@ -182,7 +188,7 @@ export function sandboxRouter(deps: SandboxDeps): Router {
     const top = views[views.length - 1];
     let timers: { id: string; name: string; at: string }[] = [];
     try {
-      timers = (await pendingTimers()).slice(0, 8).map((t) => ({ id: t.id, name: t.name, at: new Date(t.at).toISOString() }));
+      timers = (await pendingTimers()).slice(0, SHOWN_TIMERS).map((t) => ({ id: t.id, name: t.name, at: new Date(t.at).toISOString() }));
     } catch {
       /* Redis hiccup: show none */
     }
@@ -300,8 +306,8 @@ export function sandboxRouter(deps: SandboxDeps): Router {
     '/api/time-travel',
     act(travelSchema, async (b: z.infer<typeof travelSchema>) => {
       const timers = deps.timers();
-      const pending = await pendingTimers();
-      const target = b.jobId ? pending.find((t) => t.id === b.jobId) : pending[0];
+      const named = b.jobId ? await timers.queue.getJob(b.jobId) : undefined;
+      const target = b.jobId ? (named && (await named.isDelayed()) ? timerOf(named) : undefined) : (await pendingTimers())[0];
       if (!target) return { ok: true, fired: null };
       const needed = target.at - Date.now() + 1;
       if (needed > deps.clock.offset) {
