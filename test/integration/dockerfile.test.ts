@@ -75,7 +75,7 @@ const dockerignore = read('.dockerignore')
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l !== '' && !l.startsWith('#'));
-const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
 
 function instructionsOf(stage: Stage | undefined, keyword: string): Instruction[] {
   return stage?.instructions.filter((i) => i.keyword === keyword) ?? [];
@@ -106,13 +106,19 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('copies what the app needs at run time: src, migrations (read relative to src/db) and package.json', () => {
+  it('copies what the app needs at run time: the bundle built in its own stage, migrations, src and package.json', () => {
     const copied = instructionsOf(finalStage, 'COPY').flatMap((c) => copyArgs(c.args).sources.map((s) => s.replace(/^\.\//, '').replace(/\/$/, '')));
+    // src/ for the operations scripts (run with tsx) and the sandbox page; migrations/ is found from dist/ at start
     expect(copied).toEqual(expect.arrayContaining(['src', 'migrations', 'package.json']));
     expect(instructionsOf(finalStage, 'COPY').some((c) => c.args.includes('--from=') && c.args.includes('node_modules'))).toBe(true);
+    const distCopy = instructionsOf(finalStage, 'COPY').find((c) => /\/dist\b/.test(c.args));
+    const from = /--from=(\S+)/.exec(distCopy?.args ?? '')?.[1];
+    const builder = dockerfile.stages.find((st) => st.name === from);
+    expect(builder, 'dist/ comes from a build stage').toBeDefined();
+    expect(instructionsOf(builder, 'RUN').some((r) => /\bnpm run build\b/.test(r.args))).toBe(true);
   });
 
-  it('copies package-lock.json before every npm ci, and installs production dependencies only', () => {
+  it('copies package-lock.json before every npm ci, and the image gets production dependencies only', () => {
     let sawInstall = false;
     for (const stage of dockerfile.stages) {
       let lockCopied = false;
@@ -123,12 +129,18 @@ describe('Dockerfile', () => {
         if (instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args)) {
           sawInstall = true;
           expect(lockCopied, `npm ci on line ${instruction.line} runs before package-lock.json is copied`).toBe(true);
-          expect(instruction.args).toMatch(/--omit=dev/);
         }
       }
     }
     expect(sawInstall).toBe(true);
-    // The image runs TypeScript with tsx, so it must survive --omit=dev.
+    // the node_modules the image runs with come from a stage that installed without dev dependencies
+    const modulesCopy = instructionsOf(finalStage, 'COPY').find((c) => /node_modules/.test(c.args));
+    const from = /--from=(\S+)/.exec(modulesCopy?.args ?? '')?.[1];
+    const installer = dockerfile.stages.find((st) => st.name === from);
+    const installs = instructionsOf(installer, 'RUN').filter((r) => /\bnpm ci\b/.test(r.args));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const install of installs) expect(install.args).toMatch(/--omit=dev/);
+    // The operations scripts (db:backup, audit:verify) run TypeScript with tsx, so it must survive --omit=dev.
     expect(pkg.dependencies.tsx).toBeDefined();
     expect(pkg.devDependencies.tsx).toBeUndefined();
   });
@@ -153,10 +165,11 @@ describe('Dockerfile', () => {
     expect(check).not.toMatch(/\b(curl|wget)\b/);
   });
 
-  it('starts src/main.ts with tsx in one Node process behind an init', () => {
+  it('starts the bundle exactly as `npm start` does, in one Node process behind an init', () => {
     const cmd = instructionsOf(finalStage, 'CMD').at(-1)?.args ?? '';
     const words = JSON.parse(cmd) as string[];
-    expect(words).toEqual(['node', '--max-old-space-size=128', '--max-semi-space-size=8', '--import', 'tsx', 'src/main.ts']);
+    expect(words).toEqual(['node', '--enable-source-maps', '--max-old-space-size=128', '--max-semi-space-size=8', 'dist/main.js']);
+    expect(words.join(' ')).toBe(pkg.scripts.start);
     const entrypoint = instructionsOf(finalStage, 'ENTRYPOINT').at(-1)?.args ?? '';
     expect(entrypoint).toMatch(/tini/);
   });
