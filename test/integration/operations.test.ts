@@ -10,10 +10,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client';
 import { SlackDriver, startFakeSlack } from '../../src/fake-slack';
 import type { Exit } from '../support/processes';
-import { MAIN, ROOT, cleanupProcesses, freePort, runScript, tempDir } from '../support/processes';
+import { MAIN, ROOT, cleanupProcesses, freePort, ownRedisDatabase, runScript, tempDir } from '../support/processes';
 
 const BACKUP = join(ROOT, 'src', 'cli', 'db-backup.ts');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS = ownRedisDatabase(12);
+const REDIS_URL = REDIS.url;
 
 const BOT_TOKEN = 'xoxb-7777-6666-operationstestbottoken';
 const SIGNING_SECRET = 'operations-signing-secret-0123456789abcdef';
@@ -32,7 +33,10 @@ services:
   payments-api: { channel: C0PAYMENTS }
 `;
 
-afterAll(cleanupProcesses);
+afterAll(async () => {
+  cleanupProcesses();
+  await REDIS.flush();
+});
 
 const run = runScript;
 

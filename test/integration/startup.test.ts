@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeSlack } from '../../src/fake-slack';
 import { startFakeSlack } from '../../src/fake-slack';
 import type { Exit } from '../support/processes';
-import { MAIN, ROOT, cleanupProcesses, freePort, runScript, tempDir as makeTempDir } from '../support/processes';
+import { MAIN, ROOT, cleanupProcesses, freePort, ownRedisDatabase, runScript, tempDir as makeTempDir } from '../support/processes';
 
 const tempDir = () => makeTempDir('greenlight-startup-');
 
@@ -25,7 +25,8 @@ const BOT_TOKEN = 'xoxb-9999-8888-startuptestbottoken';
 const SIGNING_SECRET = 'startup-signing-secret-0123456789abcdef';
 const APP_API_TOKEN = 'startup-api-token-0123456789abcdef';
 const WEBHOOK_SECRET = `whsec_${Buffer.from('startup-webhook-secret-bytes-0123').toString('base64')}`;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS = ownRedisDatabase(13);
+const REDIS_URL = REDIS.url;
 
 const startMain = (opts: { env: Record<string, string>; cwd: string; timeoutMs: number }) => runScript(MAIN, [], opts);
 
@@ -37,7 +38,10 @@ async function runToExit(env: Record<string, string>, files: Record<string, stri
   return { ...exit, lines: exit.stderr.split('\n').filter((line) => line.trim() !== '') };
 }
 
-afterAll(cleanupProcesses);
+afterAll(async () => {
+  cleanupProcesses();
+  await REDIS.flush();
+});
 
 const SLACK_OK = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET } as const;
 

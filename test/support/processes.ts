@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -151,4 +152,26 @@ export async function freePort(): Promise<number> {
 export function cleanupProcesses(): void {
   for (const child of running) killGroup(child);
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A Redis database of the test file's own for the Greenlight processes it starts: they use the default BullMQ
+ * prefix, so two files sharing a database would see each other's timers (and leave them behind for the next run).
+ * `flush` empties it; call it after the file's processes have stopped.
+ */
+export function ownRedisDatabase(db: number): { url: string; flush: () => Promise<void> } {
+  const base = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const url = /^rediss?:\/\/[^/]+\/\d+$/.test(base) ? base.replace(/\/\d+$/, `/${db}`) : `${base.replace(/\/$/, '')}/${db}`;
+  return {
+    url,
+    flush: async () => {
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        await redis.flushdb();
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
 }
