@@ -1,5 +1,5 @@
 /** Shared helpers for the benchmarks: percentiles, child processes, free ports, a seeded policy. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -35,14 +35,23 @@ export async function freePort(): Promise<number> {
 }
 
 /** The Node flags `npm start` and the Dockerfile run Greenlight with (heap limits that keep RSS under 200 MB). */
-export const PRODUCT_NODE_ARGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+export const PRODUCT_NODE_ARGS = ['--enable-source-maps', '--max-old-space-size=128', '--max-semi-space-size=8'];
 
-/** Spawns `tsx <script>` and resolves once a line matching `ready` appears on stdout or stderr. */
+/** What `npm start` runs: the bundle, built from src/ now (as `npm start` does before it starts). */
+export function buildProduct(): string {
+  const res = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('npm run build failed');
+  return 'dist/main.js';
+}
+
 const stopping = new WeakSet<ChildProcess>();
+
+/** Spawns `node <script>` (through tsx for a .ts file) and resolves once a line matching `ready` appears on stdout or stderr. */
 
 export async function spawnTsx(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 60_000, extraNodeArgs: string[] = []): Promise<ChildProcess> {
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs, ...loader, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let seen = '';
     let ready_ = false;

@@ -1,7 +1,8 @@
 /**
  * The load generator of the ack benchmark, in its own process so that serving the fake Slack (in the parent)
  * never delays the requests being measured. Reads a plan (JSON) from the file named by argv[2], sends each request
- * at its time signed like Slack, and prints one JSON line: ack latencies and the send times of approval clicks.
+ * at its time signed like Slack to the URL in argv[3] (the same plan goes to Greenlight and to the bare app), and
+ * prints one JSON line: ack latencies and the send times of approval clicks.
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ interface Plan {
 }
 
 const plan = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as Plan;
+const url = process.argv[3] ?? plan.url;
 const acks: number[] = [];
 const approvals: { ts: string; sentAt: number }[] = [];
 let errors = 0;
@@ -34,7 +36,7 @@ for (let i = 0; i < plan.requests.length; i++) {
       const t0 = performance.now();
       let ok: boolean;
       try {
-        const res = await fetch(plan.url, {
+        const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': req.contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
           body: req.body,
