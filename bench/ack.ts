@@ -253,8 +253,8 @@ async function main(): Promise<void> {
     const gl2Side = { url: glUrl, pid: gl2.pid ?? 0 };
     const rss10kIdle = await rssMb(gl2.pid ?? 0);
     await run(fake, await writePlan(fake, capture.url, warmCards, WARMUP, false, RATE, dir), gl2Side.url, gl2Side.pid);
-    // memory after load: half the time is enough
-    const g2 = await run(fake, await writePlan(fake, capture.url, warmCards, Math.max(1, SECONDS / 2), false, RATE, dir), gl2Side.url, gl2Side.pid);
+    // memory after load: a quarter of the time is enough
+    const g2 = await run(fake, await writePlan(fake, capture.url, warmCards, Math.max(1, SECONDS / 4), false, RATE, dir), gl2Side.url, gl2Side.pid);
     await capture.close();
     const rss10kAfter = await rssMb(gl2.pid ?? 0);
     await stop(gl2);
