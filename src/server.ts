@@ -67,7 +67,8 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   const logger =
     opts.logger ??
     createLogger({ level: env.logLevel, secrets: [env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.apiToken, env.webhookSecret] });
-  const database = openDatabase(env.databasePath);
+  // WAL checkpoints on a thread of their own: a checkpoint inside a commit stalls the loop that acks Slack.
+  const database = openDatabase(env.databasePath, { checkpoints: { onError: (message) => logger.warn({ component: 'sqlite' }, message) } });
   try {
     assertMigrationsApplied(database.sqlite, MIGRATIONS_DIR);
   } catch (err) {
@@ -192,6 +193,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       homes.close();
       await homes.idle();
       redis.disconnect();
+      await database.checkpointer?.stop();
       database.close();
       logger.info('stopped');
     },

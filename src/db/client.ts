@@ -5,6 +5,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../util/package-root';
+import { Checkpointer } from './checkpointer';
+import type { CheckpointerOptions } from './checkpointer';
 import { registerTransaction } from './prepared';
 import * as schema from './schema';
 
@@ -18,11 +20,17 @@ export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');
 export interface DatabaseHandle {
   db: Db;
   sqlite: Database.Database;
+  /** Checkpoints the WAL on a thread of its own, when asked for (src/db/checkpointer.ts). */
+  checkpointer: Checkpointer | null;
+  /** Closes the connection (and stops the checkpoint thread; `await checkpointer.stop()` first to wait for it). */
   close(): void;
 }
 
-/** Opens (creating if needed) the SQLite file in WAL mode with foreign keys on, and applies migrations. */
-export function openDatabase(path: string): DatabaseHandle {
+/**
+ * Opens (creating if needed) the SQLite file in WAL mode with foreign keys on, and applies migrations. With
+ * `checkpoints`, WAL checkpoints run on a thread of their own instead of inside this connection's commits.
+ */
+export function openDatabase(path: string, opts: { checkpoints?: CheckpointerOptions } = {}): DatabaseHandle {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
@@ -31,10 +39,14 @@ export function openDatabase(path: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  // (an in-memory database has no log to checkpoint)
+  const checkpointer = opts.checkpoints && path !== ':memory:' ? new Checkpointer(sqlite, opts.checkpoints) : null;
   return {
     db,
     sqlite,
+    checkpointer,
     close: () => {
+      void checkpointer?.stop();
       if (sqlite.open) sqlite.close();
     },
   };
