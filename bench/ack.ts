@@ -34,7 +34,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 /** Rounds at the full rate (each a Greenlight run and a bare run), and at the lower rates, which are shorter. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LOW_ROUNDS = Number(process.env.BENCH_LOW_ROUNDS ?? 1);
-const LOW_SECONDS = Math.max(1, Math.round(SECONDS / 2));
+const LOW_SECONDS = Math.max(1, Math.round(SECONDS / 4));
 
 function policy(): string {
   const services = Array.from({ length: SERVICES }, (_, i) => `  svc-${i}: { channel: C0SVC${i} }`).join('\n');
