@@ -132,12 +132,11 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   const inflight = new InFlight();
   // Slack's endpoint first: every delivery passes the routes mounted before it
   const surface = createSlackApp({ env, deps, http, inflight, onRefused: metrics.slackRefused, ...(opts.lane ? { lane: opts.lane } : {}) });
-  http.use(
-    healthRouter([
-      { name: 'sqlite', check: async () => database.sqlite.prepare('select 1 as ok').get() !== undefined },
-      { name: 'redis', check: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG' },
-    ]),
-  );
+  const health = healthRouter([
+    { name: 'sqlite', check: async () => database.sqlite.prepare('select 1 as ok').get() !== undefined },
+    { name: 'redis', check: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG' },
+  ]);
+  http.use(health);
   // The API description needs no token (it holds no data): src/http/openapi.ts.
   http.get('/api/v1/openapi.json', openApiHandler());
   http.use('/api/v1', apiRouter(deps, env.apiToken));
@@ -149,14 +148,21 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   await assertSlackAnswers(slack, env);
   if (!opts.workerOnly) await surface.start();
   await timers.start();
-  const server = createServer(http);
-  if (!opts.workerOnly) {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(env.port, opts.host ?? '0.0.0.0', () => resolve());
+  // `npm run worker` serves only its probes and metrics (its queue, its failed jobs): no Slack, no API.
+  const server = createServer(opts.workerOnly ? workerHttp(metrics, health) : http);
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.port, opts.host ?? '0.0.0.0', () => resolve());
+  });
+  if (!opts.workerOnly) await listening;
+  else {
+    // A worker next to `npm start` on one host may find PORT taken: it runs on, without its metrics.
+    await listening.catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      logger.warn({ port: env.port }, `PORT ${env.port} is in use: this worker serves no /metrics or /healthz; give it a PORT of its own`);
     });
   }
-  const port = opts.workerOnly ? 0 : (server.address() as AddressInfo).port;
+  const port = server.listening ? (server.address() as AddressInfo).port : 0;
   logger.info({ port, mode: env.mode, workerOnly: opts.workerOnly ?? false }, opts.workerOnly ? 'Greenlight worker is running' : 'Greenlight is listening');
 
   // Delivery ids are only needed while Slack may still retry or a replay could still pass the signature check.
@@ -198,6 +204,16 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       logger.info('stopped');
     },
   };
+}
+
+/** The HTTP surface of `npm run worker`: `/metrics`, `/healthz`, `/readyz`, and problem+json 404s for the rest. */
+function workerHttp(metrics: Metrics, health: express.Router): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metrics.handler());
+  app.use(health);
+  app.use((req, res) => sendProblem(res, { status: 404, detail: `No route ${req.method} ${req.path}: this is a timer worker (npm run worker).` }));
+  return app;
 }
 
 /** Stops listening and resolves once in-flight requests have answered; after `graceMs` it drops what is left. */
