@@ -141,6 +141,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   http.get('/api/v1/openapi.json', openApiHandler());
   http.use('/api/v1', apiRouter(deps, env.apiToken));
   metrics.countSlackBacklogWith(() => surface.lane.backlog);
+  metrics.watchCheckpoints(() => database.checkpointer?.stats ?? null);
   opts.mount?.(http, deps);
   http.use((req, res) => sendProblem(res, { status: 404, detail: `No route ${req.method} ${req.path}.` }));
 

@@ -8,8 +8,9 @@
  * The log starts over only when a write begins after a checkpoint has copied all of it back. With writes a moment
  * apart (the usual case) that happens by itself; under a sustained stream the passive checkpoints keep up but the
  * log file keeps growing, so once it holds more than `restartAboveFrames` frames the thread runs one `TRUNCATE`
- * checkpoint: writers wait for that one (the passive ones copied nearly everything already, so it is short) and the
- * log starts over from an empty file. If the thread can't run, the connection goes back to SQLite's own
+ * checkpoint: writers wait for that one (the passive ones copied nearly everything already, so it is short; it
+ * gives up after 100 ms when a reader holds an old snapshot, and tries again next time) and the log starts over
+ * from an empty file. If the thread can't run, the connection goes back to SQLite's own
  * checkpoints, so nothing grows without bound.
  */
 import { createRequire } from 'node:module';
@@ -52,7 +53,7 @@ const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
-db.pragma('busy_timeout = 1000');
+db.pragma('busy_timeout = 100');
 const checkpoint = (mode) => {
   const row = db.pragma('wal_checkpoint(' + mode + ')')[0];
   return { log: Number(row.log), checkpointed: Number(row.checkpointed) };

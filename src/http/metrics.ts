@@ -11,6 +11,7 @@ import type { Queue } from 'bullmq';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { withTimeout } from '../util/timeout';
+import type { CheckpointStats } from '../db/checkpointer';
 
 export type Surface = 'command' | 'action' | 'view' | 'event' | 'shortcut' | 'other';
 
@@ -73,6 +74,7 @@ export class Metrics {
   private queueRead: Promise<QueueReading[]> | null = null;
   private releaseCounts: (() => { state: string; count: number }[]) | null = null;
   private slackBacklog: (() => number) | null = null;
+  private checkpoints: (() => CheckpointStats | null) | null = null;
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
@@ -152,6 +154,27 @@ export class Metrics {
         backlog.set(this.slackBacklog?.() ?? 0);
       },
     });
+    const walFrames = new Gauge({
+      name: 'greenlight_sqlite_wal_frames',
+      help: "SQLite's write-ahead log at the last checkpoint (src/db/checkpointer.ts): frames in it, and frames copied back into the database.",
+      labelNames: ['state'],
+      registers,
+      collect: () => {
+        const stats = this.checkpoints?.();
+        if (!stats) return;
+        walFrames.set({ state: 'in_log' }, stats.log);
+        walFrames.set({ state: 'checkpointed' }, stats.checkpointed);
+      },
+    });
+    const checkpointThread = new Gauge({
+      name: 'greenlight_sqlite_checkpoint_thread_up',
+      help: '1 while WAL checkpoints run on their own thread; 0 once it failed and SQLite checkpoints inside commits again.',
+      registers,
+      collect: () => {
+        const stats = this.checkpoints?.();
+        if (stats) checkpointThread.set(stats.running ? 1 : 0);
+      },
+    });
     const releases = new Gauge({
       name: 'greenlight_releases',
       help: 'Releases by state.',
@@ -192,6 +215,11 @@ export class Metrics {
   /** What `greenlight_slack_work_backlog` reports. */
   countSlackBacklogWith(fn: () => number): void {
     this.slackBacklog = fn;
+  }
+
+  /** What the `greenlight_sqlite_*` gauges report (nothing when the database has no checkpoint thread). */
+  watchCheckpoints(fn: () => CheckpointStats | null): void {
+    this.checkpoints = fn;
   }
 
   /** What `greenlight_releases` reports: one `SELECT state, count(*) … GROUP BY state` per scrape. */

@@ -132,6 +132,21 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('GET /metrics: SQLite', () => {
+  it('reports the checkpoint thread up and the write-ahead log as it last saw it', async () => {
+    const cp = h.gl.database.checkpointer;
+    if (!cp) throw new Error('Greenlight runs without a checkpoint thread');
+    // some writes, then the thread's next checkpoint (every 500 ms) has copied the log back
+    for (let i = 0; i < 3; i++) await h.api('POST', '/api/v1/releases', { service: 'payments-api', version: `9.9.${i}`, environment: 'production', changelog: 'x', rollback_plan: 'y', risk: 'low', requested_by: U.requester });
+    await expect.poll(() => cp.stats.log > 0 && cp.stats.checkpointed === cp.stats.log, { timeout: 5_000 }).toBe(true);
+    const samples = await scrape();
+    expect(total(samples, 'greenlight_sqlite_checkpoint_thread_up')).toBe(1);
+    const inLog = total(samples, 'greenlight_sqlite_wal_frames', { state: 'in_log' });
+    expect(inLog).toBeGreaterThan(0);
+    expect(total(samples, 'greenlight_sqlite_wal_frames', { state: 'checkpointed' })).toBeLessThanOrEqual(inLog);
+  });
+});
+
 describe('logs', () => {
   it('every line written while a request is handled carries its request id, from x-request-id or generated', async () => {
     const event = JSON.stringify({
