@@ -21,6 +21,7 @@ import type { Logger } from './logger';
 import { createLogger } from './logger';
 import type { PaceOptions } from './notifier/notifier';
 import { Notifier, SlackCallError } from './notifier/notifier';
+import { ReleaseEvents } from './queue/release-events';
 import { Timers } from './queue/timers';
 import type { LaneLimits } from './slack/ack-first';
 import { createSlackApp } from './slack/app';
@@ -119,6 +120,9 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   const homes = new HomePublisher(() => deps);
   deps.homes = homes;
   cards.onChange((id) => homes.releaseChanged(id));
+  // Changes made here reach the Homes other processes know of, and theirs reach ours (src/queue/release-events.ts).
+  const releaseEvents = new ReleaseEvents(redis, opts.timers?.prefix ?? 'greenlight', (message) => logger.warn(message));
+  cards.onChange((id) => releaseEvents.publish(id));
 
   metrics.watchQueue(timers.queue);
   metrics.countReleasesWith(() => database.sqlite.prepare('select state, count(*) as count from releases group by state').all() as { state: string; count: number }[]);
@@ -148,6 +152,8 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   await assertRedisAnswers(redis, env.redisUrl, logger);
   await assertSlackAnswers(slack, env);
   if (!opts.workerOnly) await surface.start();
+  // (a worker has no Homes to refresh: only processes that take Slack's deliveries know who opened theirs)
+  if (!opts.workerOnly) await releaseEvents.subscribe((id) => homes.releaseChanged(id));
   await timers.start();
   // `npm run worker` serves only its probes and metrics (its queue, its failed jobs): no Slack, no API.
   const server = createServer(opts.workerOnly ? workerHttp(metrics, health) : http);
@@ -197,6 +203,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       if (!(await inflight.idle(15_000))) logger.warn('shutdown: Slack listeners still running after 15 s; stopping anyway');
       await timers.close();
       await cards.idle();
+      releaseEvents.close();
       homes.close();
       await homes.idle();
       redis.disconnect();

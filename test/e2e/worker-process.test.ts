@@ -11,14 +11,15 @@ import { createLogger } from '../../src/logger';
 import type { Greenlight } from '../../src/server';
 import { startGreenlight } from '../../src/server';
 import type { Harness } from '../support/harness';
-import { API_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEST_POLICY, startHarness } from '../support/harness';
+import { API_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEST_POLICY, U, startHarness } from '../support/harness';
+import { cancelRelease } from '../../src/usecases/cancel-release';
 
 describe('npm run worker', () => {
   let h: Harness;
   const workers: Greenlight[] = [];
   const logs: string[] = [];
 
-  const startWorker = async (port: number): Promise<Greenlight> => {
+  const startWorker = async (port: number, prefix = `gl-test-${randomBytes(4).toString('hex')}`): Promise<Greenlight> => {
     const env = parseEnv({
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -39,7 +40,7 @@ describe('npm run worker', () => {
     });
     const worker = await startGreenlight(
       { env: env.env, policy: policy.policy },
-      { workerOnly: true, host: '127.0.0.1', logger: createLogger({ level: 'info', destination: sink }), timers: { prefix: `gl-test-${randomBytes(4).toString('hex')}` } },
+      { workerOnly: true, host: '127.0.0.1', logger: createLogger({ level: 'info', destination: sink }), timers: { prefix } },
     );
     workers.push(worker);
     return worker;
@@ -54,7 +55,7 @@ describe('npm run worker', () => {
 
   afterAll(async () => {
     for (const w of workers) {
-      await w.timers.queue.obliterate({ force: true }).catch(() => undefined);
+      if (w.timers.queue.opts.prefix !== h.gl.timers.queue.opts.prefix) await w.timers.queue.obliterate({ force: true }).catch(() => undefined);
       await w.stop();
     }
     await h.close();
@@ -89,5 +90,17 @@ describe('npm run worker', () => {
     expect(logs.join('')).toContain(`PORT ${h.gl.port} is in use: this worker serves no /metrics or /healthz`);
     // the Greenlight on that port is untouched
     expect((await fetch(`${h.gl.url}/healthz`)).status).toBe(200);
+  });
+
+  it('a release the worker changes re-publishes the App Homes open in the Greenlight that takes Slack\'s deliveries', async () => {
+    const worker = await startWorker(0, h.gl.timers.queue.opts.prefix);
+    const homesOf = (user: string) => h.fake.callsTo('views.publish').filter((c) => c.args.user_id === user).length;
+    // the requester opens their Home in the main process (the worker never sees app_home_opened)
+    await h.driver.appHomeOpened(U.requester);
+    await h.fake.waitFor(() => homesOf(U.requester) > 0, { timeoutMs: 5_000 });
+    const before = homesOf(U.requester);
+    const res = await cancelRelease(worker.deps, { releaseId: 1, actor: U.requester, reason: 'changed in the worker' });
+    expect(res.kind).toBe('cancelled');
+    await h.fake.waitFor(() => homesOf(U.requester) > before, { timeoutMs: 5_000, description: "the requester's Home re-published" });
   });
 });
