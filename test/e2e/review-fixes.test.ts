@@ -23,6 +23,7 @@ import {
   getRelease,
   offsetToBeforeSlot,
   openModal,
+  purgeRedisPrefix,
   releaseState,
   releaseInScheduling,
   requestRelease,
@@ -244,8 +245,9 @@ describe('timer precision (in-process promotion)', () => {
       await expect.poll(() => ran.length, { timeout: 5_000 }).toBe(3);
     } finally {
       release();
-      await timers.queue.obliterate({ force: true }).catch(() => undefined);
+      const prefix = timers.queue.opts.prefix ?? '';
       await timers.close();
+      await purgeRedisPrefix(prefix);
     }
   }, 30_000);
 });

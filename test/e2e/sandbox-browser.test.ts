@@ -16,6 +16,7 @@ import { parseEnv } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { Sandbox } from '../../src/sandbox/start';
 import { startSandbox } from '../../src/sandbox/start';
+import { purgeRedisPrefix } from '../support/harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -60,8 +61,9 @@ describe.skipIf(!HAS_CHROMIUM)('the sandbox in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     if (sandbox) {
-      await sandbox.gl.timers.queue.obliterate({ force: true }).catch(() => undefined);
+      const prefix = sandbox.gl.timers.queue.opts.prefix ?? '';
       await sandbox.stop();
+      await purgeRedisPrefix(prefix);
     }
     rmSync(dir, { recursive: true, force: true });
   });

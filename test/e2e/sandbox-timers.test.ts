@@ -12,6 +12,7 @@ import { parseEnv } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { Sandbox } from '../../src/sandbox/start';
 import { startSandbox } from '../../src/sandbox/start';
+import { purgeRedisPrefix } from '../support/harness';
 
 describe('sandbox timers with a long queue', () => {
   let dir: string;
@@ -32,8 +33,9 @@ describe('sandbox timers with a long queue', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await sandbox.gl.timers.queue.obliterate({ force: true }).catch(() => undefined);
+    const prefix = sandbox.gl.timers.queue.opts.prefix ?? '';
     await sandbox.stop();
+    await purgeRedisPrefix(prefix);
     rmSync(dir, { recursive: true, force: true });
   });
 

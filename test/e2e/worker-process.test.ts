@@ -11,7 +11,7 @@ import { createLogger } from '../../src/logger';
 import type { Greenlight } from '../../src/server';
 import { startGreenlight } from '../../src/server';
 import type { Harness } from '../support/harness';
-import { API_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEST_POLICY, U, startHarness } from '../support/harness';
+import { API_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEST_POLICY, U, purgeRedisPrefix, startHarness } from '../support/harness';
 import { cancelRelease } from '../../src/usecases/cancel-release';
 
 describe('npm run worker', () => {
@@ -55,8 +55,9 @@ describe('npm run worker', () => {
 
   afterAll(async () => {
     for (const w of workers) {
-      if (w.timers.queue.opts.prefix !== h.gl.timers.queue.opts.prefix) await w.timers.queue.obliterate({ force: true }).catch(() => undefined);
+      const prefix = w.timers.queue.opts.prefix ?? '';
       await w.stop();
+      if (prefix !== h.gl.timers.queue.opts.prefix) await purgeRedisPrefix(prefix);
     }
     await h.close();
   });

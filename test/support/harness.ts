@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { parseEnv, parsePolicyText } from '../../src/config';
 import type { FakeSlack, SlackMessage, SlackView, SubmitValue } from '../../src/fake-slack';
@@ -78,6 +79,21 @@ export interface HarnessOptions {
   lane?: LaneLimits;
 }
 
+/** Deletes every Redis key under `prefix` (a test's timers, their sentinel, its pub/sub-free leftovers). */
+export async function purgeRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeSlack({
     botToken: BOT_TOKEN,
@@ -108,6 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const logger = createLogger({ level: 'info', destination: sink, secrets: [BOT_TOKEN, SIGNING_SECRET, API_TOKEN] });
   let offset = opts.clockOffsetMs ?? 0;
+  const prefix = `gl-test-${randomBytes(4).toString('hex')}`;
   const gl = await startGreenlight(
     { env: env.env, policy: policy.policy },
     {
@@ -115,7 +132,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       logger,
       pace: { perSecond: 100, burst: 100 },
       now: () => Date.now() + offset,
-      timers: { prefix: `gl-test-${randomBytes(4).toString('hex')}`, reconcileEveryMs: opts.reconcileEveryMs ?? 250 },
+      timers: { prefix, reconcileEveryMs: opts.reconcileEveryMs ?? 250 },
       ...(opts.lane ? { lane: opts.lane } : {}),
     },
   );
@@ -144,8 +161,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return { status: res.status, body: parsed, headers: res.headers };
     },
     close: async () => {
-      await gl.timers.queue.obliterate({ force: true }).catch(() => undefined);
+      // stopped first: a running instance re-derives its timers when it finds its keys gone
       await gl.stop();
+      await purgeRedisPrefix(prefix);
       await fake.close();
       rmSync(dir, { recursive: true, force: true });
     },
