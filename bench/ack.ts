@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import type { FakeSlack } from '../src/fake-slack';
 import { SlackDriver, startFakeSlack } from '../src/fake-slack';
-import { PRODUCT_NODE_ARGS, buildProduct, cpuMs, fmt, freePort, header, median, percentile, ratio, rssMb, spawnTsx, stop } from './lib';
+import { PRODUCT_NODE_ARGS, buildProduct, cpuMs, fmt, freePort, header, median, percentile, ratio, rssMb, spawnScript, stop } from './lib';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 200); // per second, for each of commands and clicks
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   await flush();
   const glEnv = { ...bench, REDIS_URL, PORT: String(glPort), DATABASE_URL: `file:${join(dir, 'gl.db')}`, GREENLIGHT_POLICY: join(dir, 'greenlight.yml'), GREENLIGHT_API_TOKEN: API_TOKEN, LOG_LEVEL: 'info' };
   const product = buildProduct();
-  const gl = await spawnTsx(product, glEnv, /Greenlight is listening/, 60_000, PRODUCT_NODE_ARGS);
+  const gl = await spawnScript(product, glEnv, /Greenlight is listening/, 60_000, PRODUCT_NODE_ARGS);
   const glUrl = `http://127.0.0.1:${glPort}`;
   let bare: ChildProcess | undefined;
   try {
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
 
     // the bare Bolt app, up at the same time (idle while Greenlight is measured, and the other way round)
     const barePort = await freePort();
-    bare = await spawnTsx('bench/bare-bolt.ts', { ...bench, PORT: String(barePort) }, /bare bolt listening/);
+    bare = await spawnScript('bench/bare-bolt.ts', { ...bench, PORT: String(barePort) }, /bare bolt listening/);
     const bareSide = { url: `http://127.0.0.1:${barePort}`, pid: bare.pid ?? 0 };
     // warm-up (JIT, connections), not measured
     const warm = await writePlan(fake, capture.url, warmCards, WARMUP, false, RATE, dir);
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < HOME_RELEASES; i++) insert.run(`svc-${i % SERVICES}`, `2.0.${i}`, i % 3 === 0 ? 'released' : 'review', now, now, now);
     })();
     db.close();
-    const gl2 = await spawnTsx(product, glEnv, /Greenlight is listening/, 180_000, PRODUCT_NODE_ARGS);
+    const gl2 = await spawnScript(product, glEnv, /Greenlight is listening/, 180_000, PRODUCT_NODE_ARGS);
     const gl2Side = { url: glUrl, pid: gl2.pid ?? 0 };
     const rss10kIdle = await rssMb(gl2.pid ?? 0);
     await run(fake, await writePlan(fake, capture.url, warmCards, WARMUP, false, RATE, dir), gl2Side.url, gl2Side.pid);

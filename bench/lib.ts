@@ -48,7 +48,7 @@ const stopping = new WeakSet<ChildProcess>();
 
 /** Spawns `node <script>` (through tsx for a .ts file) and resolves once a line matching `ready` appears on stdout or stderr. */
 
-export async function spawnTsx(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 60_000, extraNodeArgs: string[] = []): Promise<ChildProcess> {
+export async function spawnScript(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 60_000, extraNodeArgs: string[] = []): Promise<ChildProcess> {
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...extraNodeArgs, ...nodeArgs, ...loader, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -100,9 +100,11 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   });
   const cards = new CardPublisher({ db: database.db, policy, slack, logger, now });
   const hours = policy.reminders.businessHours;
+  // One prefix for this deployment's Redis keys: its timers and the channel its processes share release changes on.
+  const keyPrefix = opts.timers?.prefix ?? 'greenlight';
   const timers: Timers = new Timers({
     redisUrl: env.redisUrl,
-    prefix: opts.timers?.prefix ?? 'greenlight',
+    prefix: keyPrefix,
     logger: logger.child({ component: 'timers' }),
     now,
     runWorker: opts.timers?.runWorker ?? true,
@@ -121,7 +123,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   deps.homes = homes;
   cards.onChange((id) => homes.releaseChanged(id));
   // Changes made here reach the Homes other processes know of, and theirs reach ours (src/queue/release-events.ts).
-  const releaseEvents = new ReleaseEvents(redis, opts.timers?.prefix ?? 'greenlight', (message) => logger.warn(message));
+  const releaseEvents = new ReleaseEvents(redis, keyPrefix, (message) => logger.warn(message));
   cards.onChange((id) => releaseEvents.publish(id));
 
   metrics.watchQueue(timers.queue);

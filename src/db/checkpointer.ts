@@ -30,7 +30,6 @@ export interface CheckpointerOptions {
 }
 
 export interface CheckpointStats {
-  checkpoints: number;
   /** TRUNCATE checkpoints: the log was made to start over. */
   truncates: number;
   /** Frames in the log and frames copied back, at the last checkpoint. */
@@ -77,7 +76,7 @@ setTimeout(tick, workerData.everyMs);
 
 export class Checkpointer {
   private readonly worker: Worker;
-  private readonly current: CheckpointStats = { checkpoints: 0, truncates: 0, log: 0, checkpointed: 0, running: true };
+  private readonly current: CheckpointStats = { truncates: 0, log: 0, checkpointed: 0, running: true };
   private readonly onError: (message: string) => void;
 
   /** Turns off the connection's own checkpoints and starts the thread on the same file. */
@@ -116,7 +115,6 @@ export class Checkpointer {
       this.onError(`WAL checkpoint failed: ${msg.data.message}`);
       return;
     }
-    this.current.checkpoints++;
     if (msg.data.mode === 'TRUNCATE') this.current.truncates++;
     this.current.log = msg.data.log;
     this.current.checkpointed = msg.data.checkpointed;

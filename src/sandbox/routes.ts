@@ -188,7 +188,7 @@ export function sandboxRouter(deps: SandboxDeps): Router {
     const top = views[views.length - 1];
     let timers: { id: string; name: string; at: string }[] = [];
     try {
-      timers = (await pendingTimers()).slice(0, SHOWN_TIMERS).map((t) => ({ id: t.id, name: t.name, at: new Date(t.at).toISOString() }));
+      timers = (await pendingTimers()).map((t) => ({ id: t.id, name: t.name, at: new Date(t.at).toISOString() }));
     } catch {
       /* Redis hiccup: show none */
     }

@@ -3,20 +3,16 @@
  * reaches the real bot as a request signed like Slack's. Needs Debian's chromium at /usr/bin/chromium (.ci/run
  * installs it); skipped, saying so, only when it is absent.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnv } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { Sandbox } from '../../src/sandbox/start';
-import { startSandbox } from '../../src/sandbox/start';
-import { purgeRedisPrefix } from '../support/harness';
+import { startTestSandbox } from '../support/sandbox';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -30,24 +26,20 @@ if (!HAS_CHROMIUM) {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('the sandbox in a browser', () => {
-  let dir: string;
   let sandbox: Sandbox;
+  let close: () => Promise<void> = async () => undefined;
   let browser: Browser;
   let page: Page;
   const logs: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'greenlight-sandbox-'));
-    const env = parseEnv({ PORT: '0', DATABASE_URL: `file:${join(dir, 'greenlight.db')}`, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
-    if (!env.ok) throw new Error(env.errors.join('\n'));
-    expect(env.env.mode).toBe('sandbox');
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
         logs.push(chunk.toString());
         cb();
       },
     });
-    sandbox = await startSandbox({ env: env.env, policy: null, logger: createLogger({ level: 'warn', destination: sink }), timersPrefix: `gl-sbx-${randomBytes(4).toString('hex')}` });
+    ({ sandbox, close } = await startTestSandbox(createLogger({ level: 'warn', destination: sink })));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -60,12 +52,7 @@ describe.skipIf(!HAS_CHROMIUM)('the sandbox in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (sandbox) {
-      const prefix = sandbox.gl.timers.queue.opts.prefix ?? '';
-      await sandbox.stop();
-      await purgeRedisPrefix(prefix);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   });
 
   const as = async (user: string) => {

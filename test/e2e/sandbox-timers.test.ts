@@ -3,27 +3,18 @@
  * delayed job (a queue of many thousands once ran `npm start` out of heap), and time travel still finds a timer
  * further down by its id.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseEnv } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { Sandbox } from '../../src/sandbox/start';
-import { startSandbox } from '../../src/sandbox/start';
-import { purgeRedisPrefix } from '../support/harness';
+import { startTestSandbox } from '../support/sandbox';
 
 describe('sandbox timers with a long queue', () => {
-  let dir: string;
   let sandbox: Sandbox;
+  let close: () => Promise<void> = async () => undefined;
   const ours: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'greenlight-sandbox-timers-'));
-    const env = parseEnv({ PORT: '0', DATABASE_URL: `file:${join(dir, 'greenlight.db')}`, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
-    if (!env.ok) throw new Error(env.errors.join('\n'));
-    sandbox = await startSandbox({ env: env.env, policy: null, logger: createLogger({ level: 'silent' }), timersPrefix: `gl-sbx-${randomBytes(4).toString('hex')}` });
+    ({ sandbox, close } = await startTestSandbox(createLogger({ level: 'silent' })));
     // 40 timers a minute apart, due from an hour on (added out of order)
     for (let i = 39; i >= 0; i--) {
       const id = `sandbox-long-queue-${String(i).padStart(2, '0')}`;
@@ -33,10 +24,7 @@ describe('sandbox timers with a long queue', () => {
   }, 60_000);
 
   afterAll(async () => {
-    const prefix = sandbox.gl.timers.queue.opts.prefix ?? '';
-    await sandbox.stop();
-    await purgeRedisPrefix(prefix);
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   });
 
   it('lists the eight soonest, soonest first, and none of the others is sooner, reading only those', async () => {
