@@ -25,6 +25,8 @@ import { ReleaseEvents } from './queue/release-events';
 import { Timers } from './queue/timers';
 import type { LaneLimits } from './slack/ack-first';
 import { createSlackApp } from './slack/app';
+import type { SlackFront } from './slack/front';
+import { DEFAULT_ENGINE_NICE, frontAvailable, lowerEnginePriority, startSlackFront } from './slack/front';
 import { processTimer } from './usecases/timer-jobs';
 import { deriveAllTimers, deriveReleaseTimers } from './usecases/timers';
 import { CardPublisher } from './usecases/card';
@@ -47,6 +49,16 @@ export interface StartOptions {
   workerOnly?: boolean;
   /** How much Slack work may run and wait after its ack (src/slack/ack-first.ts); tests make it small. */
   lane?: LaneLimits;
+  /**
+   * Over HTTP, a thread of its own owns the public port and acknowledges Slack's deliveries (src/slack/front/);
+   * false serves everything from the engine's loop (the after-ack lane alone). Default true.
+   */
+  front?: boolean;
+  /**
+   * With the front, the engine's thread lowers its own CPU priority to this nice value, so that on a busy host the
+   * front's thread (which only acknowledges) runs first (src/slack/front/index.ts). Default 10; null leaves it.
+   */
+  engineNice?: number | null;
   /** Mounts extra routes on the HTTP app before the 404 handler (the local sandbox UI uses it). */
   mount?: (http: express.Express, deps: Deps) => void;
 }
@@ -59,6 +71,8 @@ export interface Greenlight {
   redis: Redis;
   timers: Timers;
   server: Server;
+  /** The Slack front (HTTP mode): its thread owns the public port and `server` listens on loopback behind it. */
+  front: SlackFront | null;
   metrics: Metrics;
   stop(): Promise<void>;
 }
@@ -159,11 +173,37 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   await timers.start();
   // `npm run worker` serves only its probes and metrics (its queue, its failed jobs): no Slack, no API.
   const server = createServer(opts.workerOnly ? workerHttp(metrics, health) : http);
+  // Over HTTP the Slack front's thread takes the public port and this server listens on loopback behind it.
+  const withFront = env.mode === 'http' && !opts.workerOnly && (opts.front ?? true) && frontAvailable();
   const listening = new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(env.port, opts.host ?? '0.0.0.0', () => resolve());
+    if (withFront) server.listen(0, '127.0.0.1', () => resolve());
+    else server.listen(env.port, opts.host ?? '0.0.0.0', () => resolve());
   });
-  if (!opts.workerOnly) await listening;
+  let front: SlackFront | null = null;
+  if (withFront) {
+    await listening;
+    try {
+      front = await startSlackFront({
+        port: env.port,
+        host: opts.host ?? '0.0.0.0',
+        enginePort: (server.address() as AddressInfo).port,
+        signingSecret: env.slackSigningSecret ?? '',
+        surface,
+        logger,
+        metrics,
+      });
+      lowerEnginePriority(opts.engineNice === undefined ? DEFAULT_ENGINE_NICE : opts.engineNice, logger);
+    } catch (err) {
+      await closeServer(server, 1_000);
+      await timers.close();
+      releaseEvents.close();
+      redis.disconnect();
+      await database.checkpointer?.stop();
+      database.close();
+      throw err;
+    }
+  } else if (!opts.workerOnly) await listening;
   else {
     // A worker next to `npm start` on one host may find PORT taken: it runs on, without its metrics.
     await listening.catch((err: NodeJS.ErrnoException) => {
@@ -171,7 +211,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       logger.warn({ port: env.port }, `PORT ${env.port} is in use: this worker serves no /metrics or /healthz; give it a PORT of its own`);
     });
   }
-  const port = server.listening ? (server.address() as AddressInfo).port : 0;
+  const port = front ? front.port : server.listening ? (server.address() as AddressInfo).port : 0;
   logger.info({ port, mode: env.mode, workerOnly: opts.workerOnly ?? false }, opts.workerOnly ? 'Greenlight worker is running' : 'Greenlight is listening');
 
   // Delivery ids are only needed while Slack may still retry or a replay could still pass the signature check.
@@ -192,6 +232,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
     redis,
     timers,
     server,
+    front,
     metrics,
     stop: async () => {
       if (stopped) return;
@@ -199,6 +240,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       clearInterval(pruner);
       // 1. Take no new requests; those being handled finish (keep-alive sockets close once idle).
       if (!opts.workerOnly) await surface.stop();
+      await front?.stop();
       if (server.listening) await closeServer(server, 10_000);
       // 2. Slack listeners still working after their ack, 3. timer jobs running now (worker.close waits for them),
       // 4. the card updates and thread posts all of those queued, and only then 5. Redis and the database.

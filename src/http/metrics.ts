@@ -12,31 +12,7 @@ import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { withTimeout } from '../util/timeout';
 import type { CheckpointStats } from '../db/checkpointer';
-
-export type Surface = 'command' | 'action' | 'view' | 'event' | 'shortcut' | 'other';
-
-/** Which Slack surface a parsed /slack/events body belongs to (Bolt has parsed it by the time the response ends). */
-export function surfaceOf(body: unknown): Surface {
-  if (!body || typeof body !== 'object') return 'other';
-  const b = body as { command?: unknown; type?: unknown };
-  if (typeof b.command === 'string') return 'command';
-  switch (b.type) {
-    case 'block_actions':
-    case 'block_suggestion':
-    case 'interactive_message':
-      return 'action';
-    case 'view_submission':
-    case 'view_closed':
-      return 'view';
-    case 'event_callback':
-      return 'event';
-    case 'shortcut':
-    case 'message_action':
-      return 'shortcut';
-    default:
-      return 'other';
-  }
-}
+import { surfaceOf } from '../slack/surface';
 
 /** Slack method names only (`chat.postMessage`), so a label can never carry anything else. */
 function methodLabel(method: string): string {
@@ -225,6 +201,11 @@ export class Metrics {
   /** What `greenlight_releases` reports: one `SELECT state, count(*) … GROUP BY state` per scrape. */
   countReleasesWith(fn: () => { state: string; count: number }[]): void {
     this.releaseCounts = fn;
+  }
+
+  /** One /slack/events response, timed where it was answered (the Slack front's thread reports its own). */
+  observeAck(surface: string, status: number, seconds: number): void {
+    this.ackSeconds.observe({ surface, status: String(status) }, seconds);
   }
 
   /** Express middleware for the /slack/events path: times each request until its response has been sent. */

@@ -12,10 +12,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Probes and scrapes are logged at debug, so they don't drown the rest. */
 const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** The request's id: the caller's `x-request-id` when it looks like one, else a new one. */
+export function requestIdFrom(given: string | undefined): string {
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 export function requestLogging(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const given = req.header('x-request-id');
-    const reqId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const reqId = requestIdFrom(req.header('x-request-id'));
     res.setHeader('x-request-id', reqId);
     const started = process.hrtime.bigint();
     const path = req.originalUrl.split('?')[0] ?? '/';

@@ -31,7 +31,7 @@ export class AfterAckLane {
   private running = 0;
   private refusedCount = 0;
 
-  constructor(private readonly limits: LaneLimits = DEFAULT_LANE_LIMITS) {}
+  constructor(private readonly limitsGiven: LaneLimits = DEFAULT_LANE_LIMITS) {}
 
   /** Pieces of work waiting for their turn (a metric: a growing number means more work than one process can do). */
   get backlog(): number {
@@ -48,9 +48,19 @@ export class AfterAckLane {
     return this.refusedCount;
   }
 
+  /** The lane's limits. */
+  get limits(): LaneLimits {
+    return this.limitsGiven;
+  }
+
+  /** Counts a delivery refused before it reached the lane (by the Slack front, src/slack/front/thread.ts). */
+  countRefusal(): void {
+    this.refusedCount++;
+  }
+
   /** True when a new delivery must be refused; counts the refusal. */
   refuse(): boolean {
-    if (this.backlog < this.limits.maxWaiting) return false;
+    if (this.backlog < this.limitsGiven.maxWaiting) return false;
     this.refusedCount++;
     return true;
   }
@@ -73,12 +83,12 @@ export class AfterAckLane {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.backlog === 0 || this.running >= this.limits.maxActive) return;
+    if (this.scheduled || this.backlog === 0 || this.running >= this.limitsGiven.maxActive) return;
     this.scheduled = true;
     // setImmediate from inside a setImmediate callback runs on the next loop turn, after the I/O poll.
     setImmediate(() => {
       this.scheduled = false;
-      if (this.running >= this.limits.maxActive) return; // done() schedules again
+      if (this.running >= this.limitsGiven.maxActive) return; // done() schedules again
       const next = this.waiting[this.head];
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.waiting.length) {

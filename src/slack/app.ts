@@ -32,6 +32,10 @@ export interface SlackSurface {
   app: BoltApp;
   /** Where listeners' work waits after their ack (src/slack/ack-first.ts). */
   lane: AfterAckLane;
+  /** How much work may run and wait after acks; beyond both, deliveries are refused. */
+  limits: LaneLimits;
+  /** A delivery was refused before it reached Bolt (the Slack front's 503): counted and logged like the lane's own. */
+  refused(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -141,6 +145,11 @@ export function createSlackApp(opts: {
   return {
     app,
     lane,
+    limits: lane.limits,
+    refused: () => {
+      lane.countRefusal();
+      onRefused();
+    },
     start: async () => {
       await app.init();
       if (env.mode === 'socket') await app.start();

@@ -163,9 +163,11 @@ describe('logs', () => {
     // The same delivery again: Bolt's middleware drops it, and says so in a line that carries this request's id.
     const again = await h.driver.send(event, 'application/json', { headers: { 'x-request-id': 'obs-again' } });
     expect(again.status).toBe(200);
-    const dup = await h.fake.waitFor(() => logLines().find((l) => l.msg === 'duplicate Slack delivery ignored' && String(l.key) === 'event:Ev0OBSERVE1'));
+    // (logged once the delivery is worked on, after its ack: polled, as no Slack call follows it)
+    const dup = await h.fake.waitFor(() => logLines().find((l) => l.msg === 'duplicate Slack delivery ignored' && String(l.key) === 'event:Ev0OBSERVE1'), { pollMs: 20 });
     expect(dup.req_id).toBe('obs-again');
 
+    await h.fake.waitFor(() => logLines().filter((l) => l.msg === 'http request' && String(l.req_id).startsWith('obs-')).length >= 2, { pollMs: 20 });
     const access = logLines().filter((l) => l.msg === 'http request' && l.path === '/slack/events');
     expect(access.find((l) => l.req_id === 'obs-first')).toMatchObject({ method: 'POST', status: 200 });
     expect(access.find((l) => l.req_id === 'obs-again')).toMatchObject({ method: 'POST', status: 200 });

@@ -98,6 +98,7 @@ async function secondInstance(t: Harness, policyText: string, offset: number): P
       pace: { perSecond: 100, burst: 100 },
       now: () => Date.now() + offset,
       timers: { prefix: t.gl.timers.queue.opts.prefix, reconcileEveryMs: 250 },
+      engineNice: null,
     },
   );
   extra.push(gl);

@@ -97,7 +97,11 @@ describe('the audit trail of a running Greenlight', () => {
   it('chains every event the app appends', async () => {
     const { card } = await requestRelease(h);
     await approveAndWait(h, U.reviewer, { channel: card.channel, ts: card.ts });
+    const events = () => (h.gl.database.sqlite.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
+    const before = events();
     await h.driver.clickButton(U.requester, { channel: card.channel, ts: card.ts }, 'Approve'); // denied: audited too
+    // (the click is acknowledged before its work: wait until the denial is on the trail)
+    await h.fake.waitFor(() => events() > before, { pollMs: 20 });
     const result = verifyAuditChain(h.gl.database.sqlite);
     expect(result.ok).toBe(true);
     expect(result.checked).toBeGreaterThanOrEqual(2);

@@ -9,7 +9,7 @@
  * Every child is bounded: it is killed (with its whole process group) when it outlives its timeout.
  * Waits are on real signals — output lines, process exit, HTTP answers — never on fixed sleeps.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeSlack } from '../../src/fake-slack';
@@ -229,6 +229,13 @@ describe('start-up with a good configuration', () => {
     expect(JSON.parse(listening)).toMatchObject({ port, mode: 'http' });
     // It checked its token against the (fake) Slack named by SLACK_API_URL.
     expect(fake.callsTo('auth.test').length).toBeGreaterThan(0);
+
+    // The Slack front's thread acknowledges Slack at normal priority; the engine's thread (the process's main
+    // thread) has lowered its own, so the front goes first on a busy host (src/slack/front/index.ts).
+    const pid = app.child.pid ?? 0;
+    const niceOf = (tid: string) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]);
+    expect(niceOf(String(pid))).toBe(10);
+    expect(readdirSync(`/proc/${pid}/task`).filter((tid) => niceOf(tid) === 0).length).toBeGreaterThan(0);
 
     const base = `http://127.0.0.1:${port}`;
     const health = await fetch(`${base}/healthz`);

@@ -134,6 +134,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       now: () => Date.now() + offset,
       timers: { prefix, reconcileEveryMs: opts.reconcileEveryMs ?? 250 },
       ...(opts.lane ? { lane: opts.lane } : {}),
+      // (the engine runs on the test's own thread: its priority stays; test/integration/startup.test.ts checks it)
+      engineNice: null,
     },
   );
   const driver = new SlackDriver({ baseUrl: gl.url, signingSecret: SIGNING_SECRET, fake, defaultChannel: CHANNELS.general });

@@ -19,6 +19,11 @@ export interface SlackMessage {
   blocks?: Blocks;
 }
 
+/** A `/release` answer as the body of the command's ack: seen only by the person who typed it. */
+export function commandReply(m: SlackMessage): { response_type: 'ephemeral'; text: string; blocks?: Blocks } {
+  return { response_type: 'ephemeral', text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) };
+}
+
 export const COMMANDS_HELP: [string, string][] = [
   ['/release', 'request a release (opens the form)'],
   ['/release list', 'open releases'],

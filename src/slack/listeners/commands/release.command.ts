@@ -8,7 +8,7 @@ import { openReleases, releaseAudit, releaseSnapshot } from '../../../usecases/q
 import { isAdmin, membersFor } from '../../../usecases/roles';
 import { esc, relId } from '../../format';
 import type { SlackMessage } from '../../views/messages.view';
-import { auditMessage, editDenialMessage, helpMessage, listMessage, simple, statusMessage, usageMessage, whyMessage } from '../../views/messages.view';
+import { auditMessage, commandReply, editDenialMessage, helpMessage, listMessage, simple, statusMessage, usageMessage, whyMessage } from '../../views/messages.view';
 import { requestModal } from '../../views/request-release.view';
 import { rolesMessage, rolesModal } from '../../views/roles.view';
 import { parseCommandText } from './command-text';
@@ -26,7 +26,7 @@ const CALENDAR_DAYS = 14;
 
 export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
   app.command('/release', async ({ command, ack }) => {
-    const reply = async (m: SlackMessage) => ack({ response_type: 'ephemeral', text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+    const reply = async (m: SlackMessage) => ack(commandReply(m));
     const user = command.user_id;
     const cmd = parseCommandText(command.text ?? '');
     const notFound = (id: number) => reply(simple(`${relId(id)} doesn't exist. \`/release list\` shows open releases.`));
