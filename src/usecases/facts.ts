@@ -17,8 +17,4 @@ export function factsOf(tx: DbOrTx, release: Release): LoadedFacts {
   };
 }
 
-/** Accepts `REL-12`, `rel-12`, `#12` or `12`. */
-export function parseReleaseId(text: string): number | null {
-  const m = /^\s*(?:rel-|#)?(\d{1,9})\s*$/i.exec(text);
-  return m ? Number(m[1]) : null;
-}
+export { parseReleaseId } from '../domain/release-id';

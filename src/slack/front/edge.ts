@@ -13,7 +13,7 @@
 import { parse as parseForm } from 'node:querystring';
 import { verifySlackRequest } from '@slack/bolt/dist/receivers/verify-request.js';
 import { parseCommandText } from '../listeners/commands/command-text';
-import { commandReply, helpMessage, usageMessage } from '../views/messages.view';
+import { commandReply, helpMessage, usageMessage } from '../views/help.view';
 
 export type SlackBody = Record<string, unknown>;
 

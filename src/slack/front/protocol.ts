@@ -1,20 +1,44 @@
 /** The messages between the Slack front's thread and the engine (src/slack/front/index.ts). */
-import { z } from 'zod';
 import type { Answer, SlackBody } from './edge';
 
-/** What the front thread is started with (its `workerData`), checked when it starts. */
-export const FrontConfigSchema = z.object({
+/** What the front thread is started with (its `workerData`). */
+export interface FrontConfig {
   /** The public port (0: any free one) and address. */
-  port: z.number().int().min(0).max(65535),
-  host: z.string().min(1),
+  port: number;
+  host: string;
   /** The engine's own HTTP server on loopback: every path but /slack/events is passed to it as it came. */
-  enginePort: z.number().int().min(1).max(65535),
-  signingSecret: z.string().min(1),
+  enginePort: number;
+  signingSecret: string;
   /** Deliveries the engine may hold (working or waiting) before new ones are refused with 503. */
-  capacity: z.number().int().min(1),
-  maxBodyBytes: z.number().int().min(1),
-});
-export type FrontConfig = z.infer<typeof FrontConfigSchema>;
+  capacity: number;
+  maxBodyBytes: number;
+}
+
+/**
+ * Checks the front's `workerData`. By hand, not with zod: the engine builds it, and the front's thread stays small
+ * (it loads only what acknowledging needs; see src/slack/front/thread.ts).
+ */
+export function parseFrontConfig(data: unknown): FrontConfig {
+  const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const int = (key: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = d[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new Error(`Slack front: ${key} must be an integer from ${min} to ${max}`);
+    return v;
+  };
+  const str = (key: string): string => {
+    const v = d[key];
+    if (typeof v !== 'string' || v === '') throw new Error(`Slack front: ${key} must be a non-empty string`);
+    return v;
+  };
+  return {
+    port: int('port', 0, 65535),
+    host: str('host'),
+    enginePort: int('enginePort', 1, 65535),
+    signingSecret: str('signingSecret'),
+    capacity: int('capacity', 1),
+    maxBodyBytes: int('maxBodyBytes', 1),
+  };
+}
 
 /** Front → engine. */
 export type FrontMessage =

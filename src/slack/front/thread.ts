@@ -20,7 +20,7 @@ import { surfaceOf } from '../surface';
 import type { Answer, SlackBody } from './edge';
 import { decide } from './edge';
 import type { EngineMessage, FrontMessage } from './protocol';
-import { FrontConfigSchema } from './protocol';
+import { parseFrontConfig } from './protocol';
 
 const SLACK_PATH = '/slack/events';
 /** Headers that belong to one connection, not to the request or response passed along. */
@@ -33,7 +33,7 @@ interface Open {
 }
 
 function main(port: MessagePort): void {
-  const config = FrontConfigSchema.parse(workerData);
+  const config = parseFrontConfig(workerData);
   const post = (m: FrontMessage) => port.postMessage(m);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const open = new Map<number, Open>();

@@ -1,5 +1,5 @@
 /** Parses the text after `/release` into a subcommand. Pure. */
-import { parseReleaseId } from '../../../usecases/facts';
+import { parseReleaseId } from '../../../domain/release-id';
 
 export type ReleaseCommand =
   | { kind: 'request' }
