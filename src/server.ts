@@ -56,7 +56,7 @@ export interface StartOptions {
   front?: boolean;
   /**
    * With the front, the engine's thread lowers its own CPU priority to this nice value, so that on a busy host the
-   * front's thread (which only acknowledges) runs first (src/slack/front/index.ts). Default 10; null leaves it.
+   * front's thread (which only acknowledges) runs first (src/slack/front/index.ts). Default 5; null leaves it.
    */
   engineNice?: number | null;
   /** Mounts extra routes on the HTTP app before the 404 handler (the local sandbox UI uses it). */

@@ -61,9 +61,14 @@ describe('GET /metrics', () => {
     const { id, card } = await requestRelease(h); // a slash command and a view submission
     await approveAndWait(h, U.reviewer, { channel: CHANNELS.payments, ts: card.ts }); // a button click
     await h.gl.deps.cards.idle();
-    const after = await scrape();
-
     const acks = (surface: string, s: Sample[]) => total(s, 'greenlight_slack_ack_seconds_count', { surface });
+    // The Slack front reports its acks in batches (within 50 ms): wait for the click's
+    let after = await scrape();
+    for (let i = 0; i < 100 && acks('action', after) === acks('action', before); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await scrape();
+    }
+
     expect(acks('command', after) - acks('command', before)).toBe(1);
     expect(acks('view', after) - acks('view', before)).toBe(1);
     expect(acks('action', after) - acks('action', before)).toBe(1);

@@ -40,14 +40,24 @@ export function parseFrontConfig(data: unknown): FrontConfig {
   };
 }
 
+/** One /slack/events request as the front answered it. */
+export interface AccessEntry {
+  reqId: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  surface: string;
+}
+
 /** Front → engine. */
 export type FrontMessage =
   | { type: 'listening'; port: number }
   | { type: 'listen-failed'; code: string; message: string }
   /** A delivery for the engine; with `answer` the listener's ack is the HTTP response, else it was acknowledged already. */
   | { type: 'delivery'; id: number; reqId: string; body: SlackBody; answer: boolean; retryNum?: number; retryReason?: string }
-  /** One /slack/events request answered: the access log line and the ack metric. */
-  | { type: 'access'; reqId: string; method: string; path: string; status: number; ms: number; surface: string }
+  /** /slack/events requests answered (the access log lines and the ack metric), sent in batches. */
+  | { type: 'access'; entries: AccessEntry[] }
   | { type: 'refused' }
   | { type: 'closed' };
 
@@ -55,7 +65,7 @@ export type FrontMessage =
 export type EngineMessage =
   /** The listener acknowledged a delivery that waits for it. */
   | { type: 'ack'; id: number; answer: Answer }
-  /** The engine has finished with a delivery (its listener's work after the ack included). */
-  | { type: 'done'; id: number }
+  /** The engine has finished with these deliveries (their listeners' work after the ack included). */
+  | { type: 'done'; ids: number[] }
   /** Stop taking requests, finish those open, then report `closed`. */
   | { type: 'close' };

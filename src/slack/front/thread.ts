@@ -19,7 +19,7 @@ import { requestIdFrom } from '../../http/request-log';
 import { surfaceOf } from '../surface';
 import type { Answer, SlackBody } from './edge';
 import { decide } from './edge';
-import type { EngineMessage, FrontMessage } from './protocol';
+import type { AccessEntry, EngineMessage, FrontMessage } from './protocol';
 import { parseFrontConfig } from './protocol';
 
 const SLACK_PATH = '/slack/events';
@@ -39,6 +39,21 @@ function main(port: MessagePort): void {
   const open = new Map<number, Open>();
   let nextId = 1;
   let closing = false;
+  // Access lines go to the engine in batches (each message wakes its thread): every 50 ms, or at 64.
+  let accessBatch: AccessEntry[] = [];
+  let accessTimer: NodeJS.Timeout | null = null;
+  const flushAccess = () => {
+    if (accessTimer) clearTimeout(accessTimer);
+    accessTimer = null;
+    if (accessBatch.length === 0) return;
+    post({ type: 'access', entries: accessBatch });
+    accessBatch = [];
+  };
+  const report = (entry: AccessEntry) => {
+    accessBatch.push(entry);
+    if (accessBatch.length >= 64) flushAccess();
+    else accessTimer ??= setTimeout(flushAccess, 50);
+  };
 
   const send = (res: ServerResponse, answer: Answer) => {
     if (res.headersSent) return;
@@ -55,7 +70,7 @@ function main(port: MessagePort): void {
     let body: SlackBody | undefined;
     res.once('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      post({ type: 'access', reqId, method: req.method ?? 'POST', path: SLACK_PATH, status: res.statusCode, ms, surface: surfaceOf(body) });
+      report({ reqId, method: req.method ?? 'POST', path: SLACK_PATH, status: res.statusCode, ms, surface: surfaceOf(body) });
     });
     if (open.size >= config.capacity) {
       post({ type: 'refused' });
@@ -150,6 +165,7 @@ function main(port: MessagePort): void {
   const finishClose = () => {
     if (closing && !server.listening && [...open.values()].every((o) => !o.waiting)) {
       agent.destroy();
+      flushAccess();
       post({ type: 'closed' });
       port.close();
     }
@@ -164,10 +180,12 @@ function main(port: MessagePort): void {
       }
       finishClose();
     } else if (m.type === 'done') {
-      const o = open.get(m.id);
-      open.delete(m.id);
-      // the listener ended without acknowledging: an empty 200, as Slack expects an answer
-      if (o?.waiting) send(o.res, { status: 200, body: '' });
+      for (const id of m.ids) {
+        const o = open.get(id);
+        open.delete(id);
+        // the listener ended without acknowledging: an empty 200, as Slack expects an answer
+        if (o?.waiting) send(o.res, { status: 200, body: '' });
+      }
       finishClose();
     } else if (m.type === 'close') {
       closing = true;
