@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     for (const r of rows) process.stdout.write(`${(r[0] ?? '').padEnd(40)}${(r[1] ?? '').padStart(12)}${(r[2] ?? '').padStart(12)}${(r[3] ?? '').padStart(10)}\n`);
     process.stdout.write('(errors: requests not answered 200; 503 = refused because too much acknowledged work waited)\n');
     const x = (v: number) => `${v.toFixed(2)}×`;
-    for (const [label, m] of levels) {
+    for (const [i, [label, m]] of levels.entries()) {
       // each round's ratio is against the bare app's run next to it; the figure is their median
       const ackRatios = m.g.map((r, i) => p99(r) / p99(m.b[i] ?? r));
       const cardRatios = m.g.map((r, i) => cardP99(r) / p99(m.b[i] ?? r));
@@ -289,8 +289,11 @@ async function main(): Promise<void> {
       const clean = m.g.every((r) => r.errors === 0 && r.toCard.length === r.approvals);
       const ackOk = clean && median(ackRatios) <= 1.3;
       const cardOk = clean && median(cardRatios) <= 3;
-      process.stdout.write(`${label}: ack p99 ratio (Greenlight / bare Bolt) ${x(median(ackRatios))} (rounds: ${ackRatios.map(x).join(', ')})  target ≤ 1.3× ${ackOk ? 'MET' : 'MISSED'}; `);
-      process.stdout.write(`click→card p99 / bare ack p99 ${x(median(cardRatios))} (rounds: ${cardRatios.map(x).join(', ')})  target ≤ 3× ${cardOk ? 'MET' : 'MISSED'}${clean ? '' : ` (${errors(m.g)} refused or failed)`}\n`);
+      // The targets are set at the full rate (200 commands + 200 clicks a second); the lower rates are shorter and
+      // fewer rounds (a p99 of 500 requests is the 5th slowest), shown for how the ratios move with the load.
+      const verdict = (ok: boolean) => (i === 0 ? (ok ? 'MET' : 'MISSED') : `${ok ? 'within' : 'outside'} it (indicative: ${m.g.length} round${m.g.length === 1 ? '' : 's'} of ${LOW_SECONDS} s)`);
+      process.stdout.write(`${label}: ack p99 ratio (Greenlight / bare Bolt) ${x(median(ackRatios))} (rounds: ${ackRatios.map(x).join(', ')})  target ≤ 1.3× ${verdict(ackOk)}; `);
+      process.stdout.write(`click→card p99 / bare ack p99 ${x(median(cardRatios))} (rounds: ${cardRatios.map(x).join(', ')})  target ≤ 3× ${verdict(cardOk)}${clean ? '' : ` (${errors(m.g)} refused or failed)`}\n`);
     }
     // CPU per request is steadier than latency on a shared machine: it says how much work each delivery costs,
     // and so at what rate one process on this machine runs out of CPU and acks start to queue.
