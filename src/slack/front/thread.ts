@@ -78,10 +78,11 @@ function main(port: MessagePort): void {
       send(res, { status: 503, body: 'Greenlight is busy; try again in a moment.', headers: { 'retry-after': '1' } });
       return;
     }
+    // Too large: answered at once (the connection closes after the answer) and the rest of the body is not kept.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > config.maxBodyBytes) {
       tooLarge(res, config.maxBodyBytes);
-      req.destroy();
+      req.resume();
       return;
     }
     const chunks: Buffer[] = [];
@@ -89,11 +90,11 @@ function main(port: MessagePort): void {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > config.maxBodyBytes) {
+        chunks.length = 0;
         tooLarge(res, config.maxBodyBytes);
-        req.destroy();
         return;
       }
-      chunks.push(c);
+      if (!res.headersSent) chunks.push(c);
     });
     req.once('error', () => res.destroy());
     req.once('end', () => {
