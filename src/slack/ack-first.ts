@@ -5,7 +5,8 @@
  * acks queue behind it. So every listener's `ack()` also hands the rest of the listener to an after-ack lane: the
  * lane starts one piece of work per turn of the event loop, and each turn first takes in every request that arrived
  * (Node polls I/O before it runs `setImmediate` callbacks). An ack then waits for at most one piece of work, never
- * for the backlog. The work itself keeps its order and nothing is dropped: a listener simply resumes a little later.
+ * for the backlog. Nothing is dropped: a listener simply resumes a little later. Each person's work keeps its order,
+ * and people take turns, so one person's flood of clicks does not hold up everyone else's (see `turn`).
  *
  * The lane is bounded, so a flood can't exhaust memory: at most `maxActive` listeners run at once (the rest wait,
  * acknowledged, in arrival order), and once `maxWaiting` wait, new deliveries are refused before they are
@@ -25,8 +26,11 @@ export interface LaneLimits {
 export const DEFAULT_LANE_LIMITS: LaneLimits = { maxActive: 64, maxWaiting: 250 };
 
 export class AfterAckLane {
-  private readonly waiting: (() => void)[] = [];
-  private head = 0;
+  /** Each person's waiting work, in the order it arrived. */
+  private readonly queues = new Map<string, (() => void)[]>();
+  /** The people with work waiting, in the order their turns come. */
+  private readonly ring: string[] = [];
+  private waitingCount = 0;
   private scheduled = false;
   private running = 0;
   private refusedCount = 0;
@@ -35,7 +39,7 @@ export class AfterAckLane {
 
   /** Pieces of work waiting for their turn (a metric: a growing number means more work than one process can do). */
   get backlog(): number {
-    return this.waiting.length - this.head;
+    return this.waitingCount;
   }
 
   /** Listeners that had their turn and have not finished. */
@@ -68,10 +72,22 @@ export class AfterAckLane {
   /**
    * Resolves when it is this caller's turn: after the requests that arrived meanwhile have been taken in, and once
    * fewer than `maxActive` listeners run. The caller must call `done()` when its work ends.
+   *
+   * `who` is the person the delivery came from (see `laneKeyOf`). Each person's work runs in the order it arrived,
+   * and the people with work waiting take turns: one piece each, round after round. So someone (or a script)
+   * clicking a hundred times a second makes the backlog longer for themselves, not for everyone: an approval by
+   * someone else waits for at most one piece of each other person's work.
    */
-  turn(): Promise<void> {
+  turn(who = ''): Promise<void> {
     return new Promise<void>((resolve) => {
-      this.waiting.push(resolve);
+      let queue = this.queues.get(who);
+      if (!queue) {
+        queue = [];
+        this.queues.set(who, queue);
+        this.ring.push(who);
+      }
+      queue.push(resolve);
+      this.waitingCount++;
       this.schedule();
     });
   }
@@ -82,6 +98,18 @@ export class AfterAckLane {
     this.schedule();
   }
 
+  /** The next piece of work: the first of the person whose turn it is; they go to the back of the ring. */
+  private take(): (() => void) | undefined {
+    const who = this.ring.shift();
+    if (who === undefined) return undefined;
+    const queue = this.queues.get(who);
+    const next = queue?.shift();
+    if (queue && queue.length > 0) this.ring.push(who);
+    else this.queues.delete(who);
+    if (next) this.waitingCount--;
+    return next;
+  }
+
   private schedule(): void {
     if (this.scheduled || this.backlog === 0 || this.running >= this.limitsGiven.maxActive) return;
     this.scheduled = true;
@@ -89,12 +117,7 @@ export class AfterAckLane {
     setImmediate(() => {
       this.scheduled = false;
       if (this.running >= this.limitsGiven.maxActive) return; // done() schedules again
-      const next = this.waiting[this.head];
-      this.head++;
-      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-        this.waiting.splice(0, this.head);
-        this.head = 0;
-      }
+      const next = this.take();
       if (next) {
         this.running++;
         next();
@@ -102,6 +125,20 @@ export class AfterAckLane {
       this.schedule();
     });
   }
+}
+
+/**
+ * Whose turn a delivery waits for in the lane: the Slack user who clicked, submitted, ran the command or caused the
+ * event; deliveries with no user (app_rate_limited, a bot's event) share one turn.
+ */
+export function laneKeyOf(body: unknown): string {
+  if (!body || typeof body !== 'object') return '';
+  const b = body as { user?: unknown; user_id?: unknown; event?: { user?: unknown } };
+  if (b.user && typeof b.user === 'object' && typeof (b.user as { id?: unknown }).id === 'string') return (b.user as { id: string }).id;
+  if (typeof b.user === 'string') return b.user;
+  if (typeof b.user_id === 'string') return b.user_id;
+  if (b.event && typeof b.event === 'object' && typeof b.event.user === 'string') return b.event.user;
+  return '';
 }
 
 /**
@@ -119,12 +156,13 @@ export function ackFirst(app: App, lane: AfterAckLane, onRefused?: () => void): 
       return;
     }
     let myTurn: Promise<void> | undefined;
+    const who = laneKeyOf(event.body);
     try {
       await process({
         ...event,
         ack: async (response?: unknown) => {
           await event.ack(response);
-          myTurn ??= lane.turn();
+          myTurn ??= lane.turn(who);
           await myTurn;
         },
       });

@@ -2,7 +2,8 @@
  * The Slack front (src/slack/front/): a thread of its own owns the public port and acknowledges Slack's deliveries,
  * so an ack never waits for the engine's event loop. Shown here by blocking that loop outright (this test runs on
  * it): while it is blocked, a click is acknowledged and `/release help` answered from another process; `/release
- * list`, whose answer reads the database, is answered once the loop runs again; the click's work happens then.
+ * list`, whose answer reads the database, is answered once the loop runs again; the click's work happens then. And
+ * the work after the acks takes people in turns.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,20 +46,23 @@ async function capture(build: (driver: SlackDriver) => Promise<unknown>): Promis
 }
 
 /**
- * Another process that waits for `go` (a file) and then sends the requests at once; it prints, for each, the status,
- * the body and when the answer arrived.
+ * Another process that waits for `go` (a file) and then sends the requests: each group at once, a group after the
+ * one before it has been answered. It prints, for each request, the status, the body and when the answer arrived.
  */
 const SENDER = `
 import { existsSync, readFileSync } from 'node:fs';
 const [go, file] = process.argv.slice(-2);
-const requests = JSON.parse(readFileSync(file, 'utf8'));
+const groups = JSON.parse(readFileSync(file, 'utf8'));
 process.stdout.write('ready\\n');
 while (!existsSync(go)) await new Promise((r) => setTimeout(r, 2));
-const out = await Promise.all(requests.map(async (r) => {
-  const res = await fetch(r.url, { method: 'POST', headers: r.headers, body: r.body });
-  const text = await res.text();
-  return { status: res.status, text, at: Date.now() };
-}));
+const out = [];
+for (const requests of groups) {
+  out.push(...await Promise.all(requests.map(async (r) => {
+    const res = await fetch(r.url, { method: 'POST', headers: r.headers, body: r.body });
+    const text = await res.text();
+    return { status: res.status, text, at: Date.now() };
+  })));
+}
 process.stdout.write(JSON.stringify(out) + '\\n');
 `;
 
@@ -68,31 +72,36 @@ interface Sent {
   at: number;
 }
 
+/**
+ * Has another process send `groups` (see SENDER) while this thread, Greenlight's engine, is blocked outright for
+ * `blockMs`: no timers, no I/O, no listeners run until it ends. Resolves when the block ends.
+ */
+async function sendWhileBlocked(groups: SentRequest[][], blockMs = 4_000): Promise<{ finished: Promise<Sent[]>; unblockedAt: number }> {
+  const file = join(dir, `requests-${Date.now()}.json`);
+  const go = join(dir, `go-${Date.now()}`);
+  writeFileSync(file, JSON.stringify(groups));
+  const child = spawn(process.execPath, ['--input-type=module', '-e', SENDER, go, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  await new Promise<void>((resolve) => {
+    const check = () => (stdout.includes('ready') ? resolve() : setTimeout(check, 5));
+    check();
+  });
+  const finished = new Promise<Sent[]>((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as Sent[]) : reject(new Error(`sender exited ${code}`)))),
+  );
+  writeFileSync(go, '');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, blockMs);
+  return { finished, unblockedAt: Date.now() };
+}
+
 describe('the Slack front', () => {
   it("acknowledges clicks and answers /release help while the engine's loop is blocked; the work follows", async () => {
     const { id, card } = await requestRelease(h);
     const click = await capture((d) => d.clickButton(U.reviewer, { channel: CHANNELS.payments, ts: card.ts }, 'Approve'));
     const help = await capture((d) => d.command(U.qa, 'help'));
     const list = await capture((d) => d.command(U.qa, 'list'));
-    const file = join(dir, 'requests.json');
-    const go = join(dir, 'go');
-    writeFileSync(file, JSON.stringify([click, help, list]));
-
-    const child = spawn(process.execPath, ['--input-type=module', '-e', SENDER, go, file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    await new Promise<void>((resolve) => {
-      const check = () => (stdout.includes('ready') ? resolve() : setTimeout(check, 5));
-      check();
-    });
-    const finished = new Promise<Sent[]>((resolve, reject) =>
-      child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as Sent[]) : reject(new Error(`sender exited ${code}`)))),
-    );
-
-    // Block this thread (Greenlight's engine) outright: no timers, no I/O, no listeners run until it ends.
-    writeFileSync(go, '');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4_000);
-    const unblockedAt = Date.now();
+    const { finished, unblockedAt } = await sendWhileBlocked([[click, help, list]]);
 
     const [clicked, helped, listed] = await finished;
     // acknowledged while the engine could do nothing at all
@@ -107,6 +116,28 @@ describe('the Slack front', () => {
     expect(JSON.parse(listed?.text ?? '{}')).toMatchObject({ response_type: 'ephemeral' });
     expect(listed?.text).toContain(`REL-${id}`);
     // and the click's work was done once the engine ran again: the approval is in the card's thread
+    await h.fake.waitFor(() => threadLines(h, CHANNELS.payments, card.ts, `<@${U.reviewer}> approved`).length === 1, { description: 'the approval' });
+  }, 60_000);
+
+  it("takes people's work in turns: one person's flood of clicks does not hold up someone else's approval", async () => {
+    const { card } = await requestRelease(h);
+    const at = { channel: CHANNELS.payments, ts: card.ts };
+    const flood: SentRequest[] = [];
+    for (let i = 0; i < 30; i++) flood.push(await capture((d) => d.clickButton(U.outsider, at, 'Approve')));
+    const approval = await capture((d) => d.clickButton(U.reviewer, at, 'Approve'));
+    const from = h.fake.calls.length;
+    // all thirty are acknowledged (and wait for the engine) before the approval arrives
+    const { finished } = await sendWhileBlocked([flood, [approval]], 2_000);
+    const sent = await finished;
+    expect(sent.map((r) => r.status)).toEqual(Array.from({ length: 31 }, () => 200));
+
+    const calls = () => h.fake.calls.slice(from);
+    const denials = () => calls().filter((c) => c.method === 'response_url' && JSON.stringify(c.args).includes("You don't hold that role"));
+    await h.fake.waitFor(() => denials().length === 30 && calls().some((c) => c.method === 'chat.update' && c.args.ts === card.ts), { description: 'thirty refusals and the card update' });
+    // In arrival order the approval would wait for all thirty refusals; in turns it goes after the first one or two.
+    const update = calls().findIndex((c) => c.method === 'chat.update' && c.args.ts === card.ts);
+    const refusedBefore = calls().slice(0, update).filter((c) => denials().includes(c)).length;
+    expect(refusedBefore).toBeLessThan(10);
     await h.fake.waitFor(() => threadLines(h, CHANNELS.payments, card.ts, `<@${U.reviewer}> approved`).length === 1, { description: 'the approval' });
   }, 60_000);
 

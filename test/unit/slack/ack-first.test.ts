@@ -1,13 +1,14 @@
 /**
- * The after-ack lane: work that waits for its turn runs in order, one piece per event-loop turn, and a request that
- * arrives while a long backlog waits is answered long before the backlog is through.
+ * The after-ack lane: work that waits for its turn runs one piece per event-loop turn, each person's in order and
+ * people in turns, and a request that arrives while a long backlog waits is answered long before the backlog is
+ * through.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { AfterAckLane, ackFirst, refuseWhenFull } from '../../../src/slack/ack-first';
+import { AfterAckLane, ackFirst, laneKeyOf, refuseWhenFull } from '../../../src/slack/ack-first';
 
 /** Lets pending setImmediate turns run. */
 async function settle(turns = 20): Promise<void> {
@@ -45,7 +46,40 @@ describe('AfterAckLane', () => {
     expect(lane.backlog).toBe(0);
   });
 
-  it('keeps order across the internal compaction of a long queue', async () => {
+  it("takes people in turns, one piece each, and keeps each person's work in order", async () => {
+    const lane = new AfterAckLane();
+    const order: string[] = [];
+    const work = (who: string, n: number) => lane.turn(who).then(() => { order.push(`${who}${n}`); lane.done(); });
+    // one person's flood arrives first, then two others' work
+    const all = [
+      ...Array.from({ length: 5 }, (_, i) => work('A', i)),
+      work('B', 0),
+      work('C', 0),
+      work('B', 1),
+    ];
+    expect(lane.backlog).toBe(8);
+    await Promise.all(all);
+    expect(order).toEqual(['A0', 'B0', 'C0', 'A1', 'B1', 'A2', 'A3', 'A4']);
+    expect(lane.backlog).toBe(0);
+  });
+
+  it('a person whose work has all run goes to the back of the turns when new work comes', async () => {
+    const lane = new AfterAckLane({ maxActive: 1, maxWaiting: 100 });
+    const order: string[] = [];
+    const work = (who: string, n: number) => lane.turn(who).then(() => order.push(`${who}${n}`));
+    const first = [work('A', 0), work('B', 0), work('B', 1)];
+    await settle();
+    expect(order).toEqual(['A0']); // A0 runs; A has nothing more waiting
+    const more = [work('C', 0), work('A', 1)];
+    for (let i = 0; i < 4; i++) {
+      lane.done();
+      await settle();
+    }
+    await Promise.all([...first, ...more]);
+    expect(order).toEqual(['A0', 'B0', 'C0', 'A1', 'B1']);
+  });
+
+  it("keeps one person's order through a long queue, with more arriving as it drains", async () => {
     const lane = new AfterAckLane();
     const order: number[] = [];
     const first = Array.from({ length: 3000 }, (_, i) => lane.turn().then(() => { order.push(i); lane.done(); }));
@@ -124,6 +158,23 @@ describe('AfterAckLane', () => {
     expect(lane.backlog).toBe(0);
   });
 
+  it("waits each delivery's work in the turn of the person it came from", async () => {
+    const lane = new AfterAckLane({ maxActive: 1, maxWaiting: 100 });
+    const ran: string[] = [];
+    const app = { processEvent: async (event: ReceiverEvent) => { await event.ack(); ran.push(String((event.body as { tag?: string }).tag)); } } as unknown as App;
+    ackFirst(app, lane);
+    const send = (body: Record<string, unknown>) => app.processEvent({ body, ack: async () => undefined } as unknown as ReceiverEvent);
+    const click = (user: string, tag: string) => send({ type: 'block_actions', user: { id: user }, tag });
+    await Promise.all([
+      click('U0OUT', 'out1'),
+      click('U0OUT', 'out2'),
+      click('U0OUT', 'out3'),
+      send({ command: '/release', user_id: 'U0DEV', tag: 'command' }),
+      click('U0QA', 'approve'),
+    ]);
+    expect(ran).toEqual(['out1', 'command', 'approve', 'out2', 'out3']);
+  });
+
   it('acknowledges before the turn, and hands the turn back when the listener ends, even one that did not await its ack', async () => {
     const lane = new AfterAckLane({ maxActive: 1, maxWaiting: 100 });
     const acked: number[] = [];
@@ -193,5 +244,22 @@ describe('AfterAckLane', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('laneKeyOf', () => {
+  it('names the person a delivery came from, whatever its kind', () => {
+    expect(laneKeyOf({ type: 'block_actions', user: { id: 'U1', name: 'ann' } })).toBe('U1');
+    expect(laneKeyOf({ type: 'view_submission', user: { id: 'U2' } })).toBe('U2');
+    expect(laneKeyOf({ command: '/release', user_id: 'U3' })).toBe('U3');
+    expect(laneKeyOf({ type: 'event_callback', event: { type: 'app_home_opened', user: 'U4' } })).toBe('U4');
+    expect(laneKeyOf({ type: 'message_action', user: 'U5' })).toBe('U5');
+  });
+
+  it('puts deliveries without a person in one shared turn', () => {
+    expect(laneKeyOf({ type: 'app_rate_limited' })).toBe('');
+    expect(laneKeyOf({ type: 'event_callback', event: { type: 'message', bot_id: 'B1' } })).toBe('');
+    expect(laneKeyOf(null)).toBe('');
+    expect(laneKeyOf({ user: { id: 7 } })).toBe('');
   });
 });
