@@ -3,9 +3,12 @@
  * never delays the requests being measured. Reads a plan (JSON) from the file named by argv[2], sends each request
  * at its time signed like Slack to the URL in argv[3] (the same plan goes to Greenlight and to the bare app), and
  * prints one JSON line: ack latencies and the send times of approval clicks.
+ * It sends with node:http over kept-alive connections: fetch (undici) cost about a millisecond of CPU a request,
+ * 40 % of one of the machine's two cores at 400 requests a second, taken from the apps being measured.
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 
 interface Plan {
   url: string;
@@ -22,6 +25,24 @@ let errors = 0;
 const interval = 1000 / plan.rate;
 const start = performance.now();
 const inflight: Promise<void>[] = [];
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const target = new URL(url);
+
+/** POSTs `body`; resolves with the status (0 when the request failed). */
+function post(body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', () => resolve(0));
+      },
+    );
+    req.once('error', () => resolve(0));
+    req.end(body);
+  });
+}
 for (let i = 0; i < plan.requests.length; i++) {
   const due = start + i * interval;
   const wait = due - performance.now();
@@ -34,18 +55,8 @@ for (let i = 0; i < plan.requests.length; i++) {
       const signature = `v0=${createHmac('sha256', plan.secret).update(`v0:${ts}:${req.body}`).digest('hex')}`;
       const sentAt = Date.now();
       const t0 = performance.now();
-      let ok: boolean;
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': req.contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
-          body: req.body,
-        });
-        await res.arrayBuffer();
-        ok = res.status === 200;
-      } catch {
-        ok = false;
-      }
+      const status = await post(req.body, { 'content-type': req.contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature });
+      const ok = status === 200;
       acks.push(performance.now() - t0);
       if (!ok) errors++;
       // a refused click (503: Greenlight busy) changes no card, so it has no click → card time
@@ -54,4 +65,5 @@ for (let i = 0; i < plan.requests.length; i++) {
   );
 }
 await Promise.all(inflight);
+agent.destroy();
 process.stdout.write(`${JSON.stringify({ acks, approvals, errors })}\n`);
