@@ -125,8 +125,9 @@ async function run(fake: FakeSlack, plan: Plan, target: string, pid: number, bar
   const toCard = (
     await Promise.all(
       approvals.map(async (a) => {
-        const update = await fake.waitFor(() => updates().find((c) => String(c.args.ts) === a.ts && c.at >= a.sentAt), { timeoutMs: 60_000 }).catch(() => undefined);
-        return update ? update.at - a.sentAt : undefined;
+        const update = await fake.waitFor(() => updates().find((c) => String(c.args.ts) === a.ts && c.receivedAt >= a.sentAt), { timeoutMs: 60_000 }).catch(() => undefined);
+        // until the request reached the fake Slack, not until the fake had checked its blocks and answered
+        return update ? update.receivedAt - a.sentAt : undefined;
       }),
     )
   ).filter((t): t is number => t !== undefined);

@@ -42,8 +42,10 @@ export interface CallRecord {
   response: JsonObject;
   status: number;
   ok: boolean;
-  /** epoch ms */
+  /** epoch ms: when the fake had answered it */
   at: number;
+  /** epoch ms: when the request had arrived (its body read), before the fake did anything with it */
+  receivedAt: number;
 }
 
 export interface FailSpec {
@@ -191,6 +193,8 @@ interface Waiter {
 
 class FakeSlackImpl implements FakeSlack {
   readonly calls: CallRecord[] = [];
+  /** When each request being answered had arrived (for `CallRecord.receivedAt`). */
+  private readonly receivedAt = new WeakMap<ServerResponse, number>();
   readonly store: FakeSlackStore;
   url = '';
   baseUrl = '';
@@ -251,8 +255,9 @@ class FakeSlackImpl implements FakeSlack {
     res.end(isText ? body : JSON.stringify(body));
   }
 
-  private record(method: string, args: Record<string, unknown>, response: JsonObject, status: number): void {
-    this.calls.push({ method, args, response, status, ok: status === 200 && response['ok'] === true, at: Date.now() });
+  private record(method: string, args: Record<string, unknown>, response: JsonObject, status: number, receivedAt?: number): void {
+    const at = Date.now();
+    this.calls.push({ method, args, response, status, ok: status === 200 && response['ok'] === true, at, receivedAt: receivedAt ?? at });
     this.notify();
   }
 
@@ -263,6 +268,7 @@ class FakeSlackImpl implements FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const raw = await readBody(req);
+    this.receivedAt.set(res, Date.now());
     const contentType = (req.headers['content-type'] ?? '').toLowerCase();
     if (url.pathname.startsWith('/api/')) {
       await this.handleApi(url, raw, contentType, req, res);
@@ -291,7 +297,7 @@ class FakeSlackImpl implements FakeSlack {
       };
       this.store.responseUrlPosts.push({ url: responseUrl.url, context, body: (body ?? null) as JsonValue, at: Date.now() });
       this.send(res, out.status, out.body);
-      this.record('response_url', { url: responseUrl.url, ...(isObject(body) ? body : { body: raw }) }, out.body, out.status);
+      this.record('response_url', { url: responseUrl.url, ...(isObject(body) ? body : { body: raw }) }, out.body, out.status, this.receivedAt.get(res));
       return;
     }
     this.send(res, 404, 'not found');
@@ -374,7 +380,7 @@ class FakeSlackImpl implements FakeSlack {
   ): void {
     if (asText) this.send(res, status, `${status} ${String(body['error'])}`, headers);
     else this.send(res, status, body, headers);
-    this.record(method, decodeArgs(args), body, status);
+    this.record(method, decodeArgs(args), body, status, this.receivedAt.get(res));
   }
 
   private takeFailure(method: string): FailSpec | undefined {

@@ -106,6 +106,19 @@ describe('fake Slack Web API over HTTP with @slack/web-api', () => {
     expect(fake.messages('C1')).toHaveLength(0);
   });
 
+  it('records when a call arrived apart from when it was answered', async () => {
+    fake.delayNext('chat.update', 150);
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'a' });
+    const before = Date.now();
+    await client.chat.update({ channel: 'C1', ts: String(posted.ts), text: 'b' });
+    const call = fake.callsTo('chat.update')[0];
+    expect(call?.receivedAt).toBeGreaterThanOrEqual(before);
+    // the fake held the answer for 150 ms after the request had arrived
+    expect((call?.at ?? 0) - (call?.receivedAt ?? 0)).toBeGreaterThanOrEqual(100);
+    const plainCall = fake.callsTo('chat.postMessage')[0];
+    expect(plainCall?.receivedAt).toBeLessThanOrEqual(plainCall?.at ?? 0);
+  });
+
   it('accepts JSON bodies as well as form encoding', async () => {
     const res = await fetch(`${fake.url}chat.postMessage`, {
       method: 'POST',
