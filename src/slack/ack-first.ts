@@ -15,6 +15,7 @@
  */
 import type { App } from '@slack/bolt';
 import type { RequestHandler } from 'express';
+import { userOf } from './surface';
 
 export interface LaneLimits {
   /** Listeners running after their ack at once (each may be waiting on a Slack call). */
@@ -132,13 +133,7 @@ export class AfterAckLane {
  * event; deliveries with no user (app_rate_limited, a bot's event) share one turn.
  */
 export function laneKeyOf(body: unknown): string {
-  if (!body || typeof body !== 'object') return '';
-  const b = body as { user?: unknown; user_id?: unknown; event?: { user?: unknown } };
-  if (b.user && typeof b.user === 'object' && typeof (b.user as { id?: unknown }).id === 'string') return (b.user as { id: string }).id;
-  if (typeof b.user === 'string') return b.user;
-  if (typeof b.user_id === 'string') return b.user_id;
-  if (b.event && typeof b.event === 'object' && typeof b.event.user === 'string') return b.event.user;
-  return '';
+  return userOf(body) ?? '';
 }
 
 /**

@@ -27,6 +27,7 @@ import { registerReleaseCommand } from './listeners/commands/release.command';
 import { registerHomeEvents } from './listeners/events/home.events';
 import { registerViewSubmissions } from './listeners/views/submissions';
 import { SlackRouter } from './router';
+import { userOf } from './surface';
 
 export interface SlackSurface {
   app: BoltApp;
@@ -129,8 +130,8 @@ export function createSlackApp(opts: {
     const coded = original instanceof AppError;
     if (coded) deps.logger.warn({ code: original.code, err: original.message }, 'request refused');
     else deps.logger.error({ err: (original as Error).message, stack: (original as Error).stack }, 'unhandled error in a Slack listener');
-    const b = (body ?? {}) as { user?: { id?: string } | string; user_id?: string; response_url?: string; event?: unknown };
-    const user = typeof b.user === 'object' ? b.user.id : (b.user_id ?? (typeof b.user === 'string' ? b.user : undefined));
+    const b = (body ?? {}) as { response_url?: string; event?: unknown };
+    const user = userOf(body);
     if (!user || b.event) return;
     const text = coded ? `:warning: ${original.message}` : ':warning: Something went wrong on our side; nothing was changed by that click. It has been logged — please try again.';
     try {

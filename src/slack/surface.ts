@@ -22,3 +22,17 @@ export function surfaceOf(body: unknown): Surface {
       return 'other';
   }
 }
+
+/**
+ * The Slack user a parsed delivery came from: who clicked, submitted, ran the command or caused the event; undefined
+ * when it has none (app_rate_limited, a bot's event). Pure.
+ */
+export function userOf(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as { user?: unknown; user_id?: unknown; event?: { user?: unknown } };
+  if (b.user && typeof b.user === 'object' && typeof (b.user as { id?: unknown }).id === 'string') return (b.user as { id: string }).id;
+  if (typeof b.user === 'string') return b.user;
+  if (typeof b.user_id === 'string') return b.user_id;
+  if (b.event && typeof b.event === 'object' && typeof b.event.user === 'string') return b.event.user;
+  return undefined;
+}

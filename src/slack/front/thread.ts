@@ -88,13 +88,14 @@ function main(port: MessagePort): void {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (res.headersSent) return; // refused: the rest is read and dropped
       size += c.length;
       if (size > config.maxBodyBytes) {
         chunks.length = 0;
         tooLarge(res, config.maxBodyBytes);
         return;
       }
-      if (!res.headersSent) chunks.push(c);
+      chunks.push(c);
     });
     req.once('error', () => res.destroy());
     req.once('end', () => {
