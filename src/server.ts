@@ -166,6 +166,7 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
   http.use((req, res) => sendProblem(res, { status: 404, detail: `No route ${req.method} ${req.path}.` }));
 
   await assertRedisAnswers(redis, env.redisUrl, logger);
+  warnAboutWeakApiToken(env.apiToken, logger);
   await assertSlackAnswers(slack, env);
   if (!opts.workerOnly) await surface.start();
   // (a worker has no Homes to refresh: only processes that take Slack's deliveries know who opened theirs)
@@ -283,6 +284,13 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
 }
 
 /** Start-up check: Redis answers, and warns when it may evict keys (timers would vanish; they are re-derived, but late). */
+/** A token anyone could guess opens the API all the same (it is the operator's call), with a warning. */
+export function warnAboutWeakApiToken(token: string | null, logger: Logger): void {
+  if (token !== null && token.length < 16) {
+    logger.warn(`GREENLIGHT_API_TOKEN is ${token.length} characters long: use a random one of at least 16, anyone who guesses it can use the API`);
+  }
+}
+
 async function assertRedisAnswers(redis: Redis, url: string, logger: Logger): Promise<void> {
   const safeUrl = url.replace(/\/\/[^@/]*@/, '//***@');
   const answered = await Promise.race([

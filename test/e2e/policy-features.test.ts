@@ -50,6 +50,17 @@ describe('policy features', () => {
     expect(t.fake.messages(CHANNELS.announce).filter((m) => m.text.startsWith('Release digest'))).toHaveLength(1);
   });
 
+  it('opens the API with a short token, and warns at start that it can be guessed', async () => {
+    const t = await startHarness({ env: { GREENLIGHT_API_TOKEN: 'short-tok' } });
+    h = t;
+    expect(t.logs.join('')).toContain('GREENLIGHT_API_TOKEN is 9 characters long: use a random one of at least 16');
+    expect(t.logs.join('')).not.toContain('short-tok');
+    const ok = await fetch(`${t.gl.url}/api/v1/audit`, { headers: { authorization: 'Bearer short-tok' } });
+    expect(ok.status).toBe(200);
+    const wrong = await fetch(`${t.gl.url}/api/v1/audit`, { headers: { authorization: 'Bearer short-to' } });
+    expect(wrong.status).toBe(401);
+  });
+
   it('warns at start when Redis may evict keys', async () => {
     const admin = new Redis('redis://127.0.0.1:6379');
     const before = ((await admin.config('GET', 'maxmemory-policy')) as string[])[1] ?? 'noeviction';

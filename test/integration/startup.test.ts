@@ -85,11 +85,6 @@ const BAD_CASES: BadCase[] = [
     lines: [/^REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL$/],
   },
   {
-    name: 'a short GREENLIGHT_API_TOKEN',
-    env: { ...SLACK_OK, GREENLIGHT_API_TOKEN: 'short' },
-    lines: [/^GREENLIGHT_API_TOKEN: must be at least 16 characters$/],
-  },
-  {
     name: 'a GREENLIGHT_WEBHOOK_SECRET that is not whsec_',
     env: { ...SLACK_OK, GREENLIGHT_WEBHOOK_SECRET: 'plain-secret-value' },
     lines: [/^GREENLIGHT_WEBHOOK_SECRET: expected whsec_ followed by base64/],
@@ -150,7 +145,6 @@ const BAD_CASES: BadCase[] = [
       PORT: '70000',
       DATABASE_URL: 'postgresql://localhost/greenlight',
       REDIS_URL: 'http://x',
-      GREENLIGHT_API_TOKEN: 'tiny',
       GREENLIGHT_WEBHOOK_SECRET: 'secret',
       GREENLIGHT_POLICY: 'policy.yml',
     },
@@ -161,7 +155,6 @@ const BAD_CASES: BadCase[] = [
       /^PORT: /,
       /^DATABASE_URL: postgres is not supported yet/,
       /^REDIS_URL: /,
-      /^GREENLIGHT_API_TOKEN: /,
       /^GREENLIGHT_WEBHOOK_SECRET: /,
       /^services\.payments-api\.channel: expected a channel id like C0123$/,
     ],

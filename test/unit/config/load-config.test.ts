@@ -63,12 +63,12 @@ describe('loadConfig', () => {
 
   it('reports environment and policy problems together, one line each', () => {
     writeFileSync(join(dir, 'greenlight.yml'), 'services:\n  payments-api: { channel: payments }\n');
-    const result = loadConfig({ env: { PORT: 'eighty', GREENLIGHT_API_TOKEN: 'abc' }, cwd: dir });
+    const result = loadConfig({ env: { PORT: 'eighty', REDIS_URL: 'http://x' }, cwd: dir });
     expect(result).toEqual({
       ok: false,
       errors: [
         'PORT: expected a whole number from 0 to 65535',
-        'GREENLIGHT_API_TOKEN: must be at least 16 characters',
+        'REDIS_URL: expected a redis:// or rediss:// URL',
         'services.payments-api.channel: expected a channel id like C0123',
       ],
     });
