@@ -25,7 +25,7 @@ export async function cancelRelease(deps: Deps, input: { releaseId: number; acto
       appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'cancel.denied', details: { reason: why, state: release.state } });
       return { kind: 'denied', release, why };
     }
-    const updated = updateRelease(tx, release.id, { state: 'cancelled', stateChangedAt: now, updatedAt: now, lastReason: reason ?? `Cancelled by ${mention(input.actor)}` });
+    const updated = updateRelease(tx, release.id, { state: 'cancelled', stateChangedAt: now, updatedAt: now, lastReason: reason });
     appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'release.cancelled', details: { from: release.state, reason } });
     return { kind: 'cancelled', release: updated };
   });

@@ -103,6 +103,16 @@ describe('/release subcommands', () => {
     expect((await ask(U.outsider, 'list')).all).not.toContain(`*REL-${id}*`);
   });
 
+  it('a release cancelled without a reason says so on its card, without markup shown as text', async () => {
+    const { id, card } = await requestRelease(h);
+    expect((await ask(U.requester, `cancel REL-${id}`)).text).toBe(`:heavy_multiplication_x: REL-${id} is cancelled.`);
+    await h.fake.waitFor(() => threadLines(h, CHANNELS.payments, card.ts, `<@${U.requester}> cancelled this release.`)[0]);
+    const cancelled = await waitForCard(h, CHANNELS.payments, id, (t) => t.includes('Cancelled'));
+    // (who cancelled is in the thread; a mention stored as the reason used to show on the card as &lt;@U…&gt;)
+    expect(textOf(cancelled)).not.toContain('&lt;@');
+    expect(textOf(cancelled)).not.toContain('"Approve"');
+  });
+
   it('an unknown release and unknown text get clear ephemeral answers', async () => {
     for (const sub of ['status', 'why', 'audit', 'edit', 'cancel']) {
       expect((await ask(U.outsider, `${sub} REL-999`)).text).toBe("REL-999 doesn't exist. `/release list` shows open releases.");
