@@ -79,6 +79,34 @@ describe('scheduling and the deploy window', () => {
     expect(((await t.api('GET', `/api/v1/releases/${b.id}`)).body as { state: string }).state).toBe('scheduling');
   }, 60_000);
 
+  it('takes the slot picked from the list over the requested time the date and time come pre-filled with', async () => {
+    const { offset, slot } = offsetToBeforeSlot(3_600_000);
+    const t = await startHarness({ policy: TIMER_POLICY, clockOffsetMs: offset });
+    h = t;
+    const nextWeek = slot + 7 * 86_400_000;
+    const { id, card } = await requestRelease(t, U.requester, { 'Deploy date and time': Math.floor(nextWeek / 1000) });
+    await approveToScheduling(t, id, card.ts);
+    const modal = await openSchedule(t, card.ts);
+    expect(JSON.stringify(modal.blocks)).toContain(`"initial_date_time":${Math.floor(nextWeek / 1000)}`);
+    const res = await t.driver.submitView(U.ops, modal.id, { Slot: String(slot) });
+    expect(res.outcome.outcome).toBe('closed');
+    await waitForCard(t, CHANNELS.payments, id, (x) => x.includes('Scheduled'));
+    const body = (await t.api('GET', `/api/v1/releases/${id}`)).body as { scheduled_at: string };
+    expect(Date.parse(body.scheduled_at)).toBe(slot);
+
+    // a date and time changed by hand still wins over a slot
+    const other = await requestRelease(t, U.requester, { 'Deploy date and time': Math.floor(nextWeek / 1000) });
+    await approveToScheduling(t, other.id, other.card.ts);
+    const second = await openSchedule(t, other.card.ts);
+    const free = /"value":"(\d+)"/.exec(JSON.stringify(second.blocks))?.[1];
+    expect(free).toBeDefined();
+    const res2 = await t.driver.submitView(U.ops, second.id, { Slot: String(free), 'Deploy date and time': Math.floor((nextWeek + 1_800_000) / 1000) });
+    expect(res2.outcome.outcome).toBe('closed');
+    await waitForCard(t, CHANNELS.payments, other.id, (x) => x.includes('Scheduled'));
+    const body2 = (await t.api('GET', `/api/v1/releases/${other.id}`)).body as { scheduled_at: string };
+    expect(Date.parse(body2.scheduled_at)).toBe(nextWeek + 1_800_000);
+  }, 60_000);
+
   it('reminds the approver by DM, snoozes, escalates, and stops once they approve', async () => {
     const t = await startHarness({ policy: TIMER_POLICY });
     h = t;

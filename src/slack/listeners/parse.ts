@@ -13,6 +13,8 @@ export const cardValueSchema = z
 /** `private_metadata` of modals about one release. */
 export const releaseMetaSchema = z.object({ releaseId: z.number().int().positive() });
 export type ReleaseMeta = z.infer<typeof releaseMetaSchema>;
+/** The schedule modal's metadata (src/slack/views/schedule.view.ts `ScheduleMeta`). */
+export const scheduleMetaSchema = releaseMetaSchema.extend({ prefilledAt: z.number().int().positive().optional() });
 
 export function parseJsonMeta<T extends z.ZodType>(schema: T, raw: string): z.infer<T> | null {
   try {

@@ -9,6 +9,8 @@ import { context, plain, section } from './kit';
 
 export interface ScheduleMeta {
   releaseId: number;
+  /** The date and time the picker was pre-filled with (the requested time), so a slot picked from the list wins over it. */
+  prefilledAt?: number;
 }
 
 /** One context line per freeze that applies to the release's service. */
@@ -18,7 +20,8 @@ export function freezeNotes(freezes: readonly Freeze[], zone: string): string[] 
 
 export function scheduleModal(release: Release, slots: number[], zone: string, now: number, freezes: readonly Freeze[] = []): ModalView {
   const notes = freezeNotes(freezes, zone);
-  const meta: ScheduleMeta = { releaseId: release.id };
+  const prefilled = release.desiredAt && release.desiredAt > now ? Math.floor(release.desiredAt / 1000) : null;
+  const meta: ScheduleMeta = { releaseId: release.id, ...(prefilled !== null ? { prefilledAt: prefilled * 1000 } : {}) };
   const options = slots.map((at) => ({ text: plain(formatSlot(at, zone), 75), value: String(at) }));
   return {
     type: 'modal',
@@ -47,7 +50,7 @@ export function scheduleModal(release: Release, slots: number[], zone: string, n
         label: plain('Deploy date and time'),
         optional: true,
         hint: plain('Or any other time: it must be inside a window, outside freezes, on the hour or half hour.'),
-        element: { type: 'datetimepicker', action_id: F.at, ...(release.desiredAt && release.desiredAt > now ? { initial_date_time: Math.floor(release.desiredAt / 1000) } : {}) },
+        element: { type: 'datetimepicker', action_id: F.at, ...(prefilled !== null ? { initial_date_time: prefilled } : {}) },
       },
       ...(notes.length ? [context(notes)] : []),
     ],

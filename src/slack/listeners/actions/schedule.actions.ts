@@ -9,7 +9,7 @@ import { snoozeReminder } from '../../../usecases/timer-jobs';
 import { ACTIONS, CALLBACKS, SCHEDULE_FIELDS as F } from '../../ids';
 import { scheduleModal } from '../../views/schedule.view';
 import type { SNOOZE_CHOICES } from '../../views/timers.view';
-import { cardValueSchema, releaseMetaSchema, dateTimeOf, parseJsonMeta, parseState, textOf } from '../parse';
+import { cardValueSchema, dateTimeOf, parseJsonMeta, parseState, scheduleMetaSchema, textOf } from '../parse';
 import { replyPrivately } from '../reply';
 
 /** Opens the schedule modal, or returns why it can't be opened. */
@@ -38,10 +38,15 @@ export function registerScheduleActions(app: SlackRouter, deps: Deps): void {
   });
 
   app.view(CALLBACKS.schedule, async ({ ack, body, view }) => {
-    const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
+    const meta = parseJsonMeta(scheduleMetaSchema, view.private_metadata);
     if (!meta) return ack({ response_action: 'errors', errors: { [F.at]: 'This form is out of date. Close it and start again.' } });
     const state = parseState(view.state.values);
-    const picked = dateTimeOf(state, F.at) ?? (textOf(state, F.slot) ? Number(textOf(state, F.slot)) : null);
+    const at = dateTimeOf(state, F.at);
+    const slotText = textOf(state, F.slot);
+    const slot = slotText ? Number(slotText) : null;
+    // The date and time come pre-filled with the requested time: a slot picked from the list wins over it, unless
+    // the date and time were changed too.
+    const picked = at !== null && at !== meta.prefilledAt ? at : (slot ?? at);
     if (picked === null || !Number.isFinite(picked)) {
       return ack({ response_action: 'errors', errors: { [F.at]: 'Pick a slot, or a deploy date and time.' } });
     }
