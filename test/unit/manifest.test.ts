@@ -188,7 +188,7 @@ describe('manifest.yml content', () => {
   });
 
   it('asks for exactly the bot scopes Greenlight uses and no user scopes', () => {
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read', 'usergroups:read']);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 });
@@ -218,6 +218,8 @@ describe('manifest scopes match the code', () => {
   it('declares no scope that nothing needs', () => {
     const needed = new Set(methods.map((m) => METHOD_SCOPES[m]).filter((s): s is string => typeof s === 'string'));
     if (manifest.features.slash_commands.length > 0) needed.add('commands');
+    // chat.postMessage into a public channel the app was never invited to (a service's channel) needs it too
+    if (methods.includes('chat.postMessage')) needed.add('chat:write.public');
     expect([...declared].filter((s) => !needed.has(s))).toEqual([]);
     expect([...needed].sort()).toEqual([...declared].sort());
   });
