@@ -2,6 +2,7 @@
  * Freezes declared in Slack (admins and release managers). A new freeze is announced, and every scheduled
  * release whose slot falls inside it goes back to scheduling, with its owners told.
  */
+import { inBackground } from './background';
 import { freezeBoundToMillis, serviceNames } from '../config';
 import type { Freeze } from '../config';
 import { inTransaction } from '../db/client';
@@ -78,9 +79,8 @@ export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<Fre
 
   const channel = deps.policy.channels.announcements;
   if (channel) {
-    await deps.slack
-      .post({ channel, text: freezeAnnouncement(freeze, input.actor, zone, result.moved.map((r) => r.id)), dedupeKey: `freeze-declared-${result.id}` })
-      .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'could not announce the freeze'));
+    const text = freezeAnnouncement(freeze, input.actor, zone, result.moved.map((r) => r.id));
+    inBackground(deps, 'announce the freeze', () => deps.slack.post({ channel, text, dedupeKey: `freeze-declared-${result.id}` }));
   }
   tellUnscheduled(deps, result.moved, {
     thread: () => `:snowflake: ${mention(input.actor)} declared a freeze (${escTrunc(reason, 300)}) over this release's slot: it is back in scheduling. Operations pick a new slot, or a release manager grants an emergency override.`,

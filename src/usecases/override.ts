@@ -2,6 +2,7 @@
  * Break-glass: a release manager who did not request the release lets it deploy during a freeze, with a reason.
  * The override expires on its own, is announced, and makes the post-release review mandatory.
  */
+import { inBackground } from './background';
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
@@ -76,7 +77,8 @@ export async function grantOverride(deps: Deps, input: { releaseId: number; acto
   void deps.cards.refresh(r.id);
   void deps.cards.thread(r.id, text);
   const channel = deps.policy.channels.announcements;
-  if (channel) await deps.slack.post({ channel, text, dedupeKey: `override-granted-${result.override.id}`, releaseId: r.id }).catch(() => undefined);
-  await deps.timers.add({ name: 'override-expire', payload: { overrideId: result.override.id, releaseId: r.id }, at: result.override.expiresAt });
+  if (channel) inBackground(deps, 'announce the override', () => deps.slack.post({ channel, text, dedupeKey: `override-granted-${result.override.id}`, releaseId: r.id }));
+  const expire = { name: 'override-expire', payload: { overrideId: result.override.id, releaseId: r.id }, at: result.override.expiresAt } as const;
+  inBackground(deps, "set the override's expiry timer", () => deps.timers.add(expire));
   return result;
 }

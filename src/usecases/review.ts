@@ -3,6 +3,7 @@
  * failed deploy or a break-glass release), collects answers and action items, reminds who has not answered once,
  * reminds action-item owners on the due date, and a release manager closes it with a summary.
  */
+import { inBackground } from './background';
 import { DateTime } from 'luxon';
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
@@ -191,10 +192,13 @@ export async function addReview(
     return { answer, items };
   });
   const msg = answerMessage(saved.answer, saved.items);
-  if (review.ts) {
-    await deps.slack.post({ channel: review.channel, threadTs: review.ts, text: msg.text, blocks: msg.blocks, dedupeKey: `review-answer-${saved.answer.id}`, releaseId: r.id });
+  const thread = review.ts;
+  if (thread) {
+    inBackground(deps, 'post the review answer', () =>
+      deps.slack.post({ channel: review.channel, threadTs: thread, text: msg.text, blocks: msg.blocks, dedupeKey: `review-answer-${saved.answer.id}`, releaseId: r.id }),
+    );
   }
-  await deps.timers.syncRelease(r.id);
+  inBackground(deps, "set the release's timers", () => deps.timers.syncRelease(r.id));
   return { kind: 'added' };
 }
 
@@ -212,10 +216,13 @@ export async function closeReview(deps: Deps, input: { releaseId: number; actor:
     return true;
   });
   if (!closed) return { kind: 'denied', why: 'This review is already closed.' };
-  if (review.ts) {
-    await deps.slack.post({ channel: review.channel, threadTs: review.ts, text: reviewClosedText(r, input.actor, input.summary), dedupeKey: `review-closed-${r.id}`, releaseId: r.id });
-    const msg = reviewOpenMessage(r, review.participants, { by: input.actor, summary: input.summary });
-    await deps.slack.update({ channel: review.channel, ts: review.ts, text: msg.text, blocks: msg.blocks }).catch(() => undefined);
+  const thread = review.ts;
+  if (thread) {
+    inBackground(deps, 'post the review summary', async () => {
+      await deps.slack.post({ channel: review.channel, threadTs: thread, text: reviewClosedText(r, input.actor, input.summary), dedupeKey: `review-closed-${r.id}`, releaseId: r.id });
+      const msg = reviewOpenMessage(r, review.participants, { by: input.actor, summary: input.summary });
+      await deps.slack.update({ channel: review.channel, ts: thread, text: msg.text, blocks: msg.blocks });
+    });
   }
   void deps.cards.refresh(r.id);
   return { kind: 'closed' };

@@ -3,6 +3,7 @@
  * override is active), not colliding with another deploy of the same service and environment. Picking the slot
  * counts as the scheduler's operations approval; high-risk releases still need every required approval.
  */
+import { inBackground } from './background';
 import type { Freeze } from '../config';
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
@@ -14,6 +15,7 @@ import { stageProgress } from '../domain/workflow';
 import type { Role } from '../domain/types';
 import { mention, mentions, relId, slackDate } from '../slack/format';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { NotFoundError } from './errors';
 import { factsOf } from './facts';
 import { membersFor, rolesOf, rulesFor } from './roles';
@@ -28,15 +30,29 @@ export type ScheduleResult =
   | { kind: 'invalid'; problem: SlotProblem | { kind: 'needs_approvals'; missing: string }; next: number | null; message: string }
   | { kind: 'denied'; release: Release; why: ScheduleDenial };
 
-/** May `actor` schedule now? */
-export async function checkScheduler(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; why: ScheduleDenial | null }> {
+/**
+ * May `actor` schedule now? Every attempt (the button, `/release schedule`, the modal's submit) asks this first, and
+ * a refusal changes nothing, so it is audited here, once per attempt.
+ */
+export async function checkScheduler(
+  deps: Deps,
+  releaseId: number,
+  actor: string,
+  via?: 'command',
+): Promise<{ release: Release; why: ScheduleDenial | null }> {
   const release = getRelease(deps.db, releaseId);
   if (!release) throw new NotFoundError(`REL-${releaseId}`);
   const roles = await rolesOf(deps, release.service, actor);
-  if (release.state !== 'scheduling' && release.state !== 'scheduled') return { release, why: 'not_ready' };
-  if (actor === release.requestedBy) return { release, why: 'self' };
-  if (!roles.some((r) => SCHEDULER_ROLES.includes(r))) return { release, why: 'not_in_role' };
-  return { release, why: null };
+  const why = schedulerDenial(release, actor, roles);
+  if (why) auditDenial(deps, { releaseId: release.id, actor, action: 'schedule.denied', reason: why, state: release.state, via });
+  return { release, why };
+}
+
+function schedulerDenial(release: Release, actor: string, roles: readonly Role[]): ScheduleDenial | null {
+  if (release.state !== 'scheduling' && release.state !== 'scheduled') return 'not_ready';
+  if (actor === release.requestedBy) return 'self';
+  if (!roles.some((r) => SCHEDULER_ROLES.includes(r))) return 'not_in_role';
+  return null;
 }
 
 export type ScheduleOptions =
@@ -125,6 +141,8 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
     return { kind: 'scheduled', release: updated, rescheduled };
   });
 
+  // (the state moved on between the check and this transaction)
+  if (result.kind === 'denied') auditDenial(deps, { releaseId: result.release.id, actor: input.actor, action: 'schedule.denied', reason: result.why, state: result.release.state });
   if (result.kind === 'scheduled') {
     const r = result.release;
     void deps.cards.refresh(r.id);
@@ -132,7 +150,7 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
       r.id,
       `:calendar: ${mention(input.actor)} ${result.rescheduled ? 'moved' : 'scheduled'} the deploy to ${slackDate(input.at, '{date_long_pretty} {time}')} (${formatSlot(input.at, zone)}).`,
     );
-    await deps.timers.syncRelease(r.id);
+    inBackground(deps, "set the release's timers", () => deps.timers.syncRelease(r.id));
   }
   return result;
 }

@@ -3,6 +3,7 @@
  * layered over them per environment. Every use case reads windows through `windowsFor`, so scheduling, `/release why`,
  * the calendar and the iCalendar feed all honour an edit.
  */
+import { inBackground } from './background';
 import type { WindowSpec } from '../config';
 import { formatWindowSpecText, windowSpecTextSchema } from '../config/window-text';
 import type { DbOrTx } from '../db/client';
@@ -104,9 +105,8 @@ export function setWindows(deps: Deps, input: { actor: string; texts: Partial<Re
 
   const channel = deps.policy.channels.announcements;
   if (channel) {
-    void deps.slack
-      .post({ channel, text: windowsAnnouncement(result.changed, input.actor, zone, result.moved.map((r) => r.id)), dedupeKey: `windows-updated-${result.auditId}` })
-      .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'could not announce the windows'));
+    const text = windowsAnnouncement(result.changed, input.actor, zone, result.moved.map((r) => r.id));
+    inBackground(deps, 'announce the windows', () => deps.slack.post({ channel, text, dedupeKey: `windows-updated-${result.auditId}` }));
   }
   const slotText = (r: Release) => {
     const at = slots.get(r.id);

@@ -56,6 +56,22 @@ describe('freezes declared in Slack', () => {
     expect(JSON.stringify(refused.body)).toContain('Payments incident');
   }, 60_000);
 
+  it('answers the freeze modal at once while the announcement still waits on Slack', async () => {
+    const t = await startHarness({ policy: TIMER_POLICY });
+    h = t;
+    await t.driver.command(U.rm, 'freeze');
+    const modal = await openModal(t, U.rm, 'freeze.declare');
+    const day = berlinDay(Date.now() + 40 * 86_400_000);
+    // the announcement takes longer than the 3 s Slack gives a modal's answer (a busy channel, a slow Slack)
+    t.fake.delayNext('chat.postMessage', 6_000);
+    const ok = await t.driver.submitView(U.rm, modal.id, { 'First day': day, 'Last day': day, Reason: 'Quiet week' });
+    expect(ok.outcome.outcome).toBe('closed');
+    const announced = () => t.fake.messages(CHANNELS.announce).find((m) => m.text.includes('declared a freeze'));
+    // answered before the announcement went through, not after it
+    expect(announced()).toBeUndefined();
+    await t.fake.waitFor(announced, { timeoutMs: 20_000 });
+  }, 40_000);
+
   it('break-glass: needs a release manager who is not the requester and a reason; lifts the freeze until it expires', async () => {
     const { offset, slot } = offsetToBeforeSlot(3_600_000);
     const day = berlinDay(slot);
