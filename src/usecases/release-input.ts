@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ENVIRONMENTS, RISKS } from '../domain/types';
 
-export const LIMITS = { version: 64, title: 150, changelog: 3000, rollbackPlan: 3000, links: 10, link: 500 } as const;
+/** `linksText`: the links one per line, as `/release edit` shows them in a Slack text input (3,000 characters at most). */
+export const LIMITS = { version: 64, title: 150, changelog: 3000, rollbackPlan: 3000, links: 10, link: 500, linksText: 3000 } as const;
 
 const trimmed = (label: string, max: number) =>
   z
@@ -36,7 +37,13 @@ export const releaseFieldsSchema = z.object({
   environment: z.enum(ENVIRONMENTS, { error: 'Environment must be staging or production.' }),
   risk: z.enum(RISKS, { error: 'Risk must be low, medium or high.' }),
   rollback_plan: trimmed('Rollback plan', LIMITS.rollbackPlan),
-  links: z.array(httpUrl).max(LIMITS.links, `At most ${LIMITS.links} links.`).default([]),
+  links: z
+    .array(httpUrl)
+    .max(LIMITS.links, `At most ${LIMITS.links} links.`)
+    .refine((ls) => ls.join('\n').length <= LIMITS.linksText, {
+      error: (i) => `Links are ${(i.input as string[]).join('\n').length.toLocaleString('en-US')} characters in all, one per line; the limit is ${LIMITS.linksText.toLocaleString('en-US')}.`,
+    })
+    .default([]),
   desired_at: z.number().int().nullable().default(null),
 });
 export type ReleaseFields = z.infer<typeof releaseFieldsSchema>;
