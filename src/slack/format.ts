@@ -26,6 +26,12 @@ export function mention(userId: string): string {
   return userId.startsWith('S') ? `<!subteam^${userId}>` : `<@${userId}>`;
 }
 
+/** Who did something: a mention for a Slack user (U…, or W… on Enterprise Grid), else the name as text ("api"). */
+export function actorText(actor: string | null, otherwise: string): string {
+  if (actor && /^[UW][A-Z0-9]+$/.test(actor)) return mention(actor);
+  return esc(actor || otherwise);
+}
+
 export function mentions(ids: readonly string[], empty = '_nobody assigned_'): string {
   return ids.length ? ids.map(mention).join(', ') : empty;
 }

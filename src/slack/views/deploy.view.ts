@@ -5,7 +5,7 @@ import type { Release } from '../../db/release.repo';
 import { timeToRestore } from '../../domain/deploy';
 import type { WatchOutcome } from '../../domain/deploy';
 import type { PostReleaseInfo } from '../../usecases/post-release-info';
-import { esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
+import { actorText, esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
 import { ACTIONS } from '../ids';
 import type { Blocks } from './kit';
 import { actions, button, context, section } from './kit';
@@ -64,7 +64,7 @@ export function deployCardLines(r: Release, info: PostReleaseInfo, showDrill: bo
   const notes: string[] = [];
   const d = info.deploy;
   if (d) {
-    const lines = [`:rocket: Deploy started ${slackDate(d.startedAt)}${d.startedBy.startsWith('U') ? ` by ${mention(d.startedBy)}` : ''}${d.url ? ` · ${safeLink(d.url, 'deploy')}` : ''}`];
+    const lines = [`:rocket: Deploy started ${slackDate(d.startedAt)}${/^[UW][A-Z0-9]+$/.test(d.startedBy) ? ` by ${actorText(d.startedBy, '')}` : ''}${d.url ? ` · ${safeLink(d.url, 'deploy')}` : ''}`];
     if (d.succeededAt) lines.push(`:white_check_mark: Deployed ${slackDate(d.succeededAt)}`);
     if (d.failedAt) lines.push(`:x: Deploy failed ${slackDate(d.failedAt)}`);
     if (r.state === 'monitoring' && d.monitoringUntil) {
@@ -72,10 +72,10 @@ export function deployCardLines(r: Release, info: PostReleaseInfo, showDrill: bo
       lines.push(`:satellite_antenna: Watching until ${slackDate(d.monitoringUntil)}${probes}`);
     }
     if (d.releasedAt) lines.push(`:white_check_mark: Released ${slackDate(d.releasedAt)}`);
-    if (d.rollbackRequestedAt && !d.restoredAt) lines.push(`:rewind: Rollback requested by ${mention(d.rollbackBy ?? 'greenlight')} ${slackDate(d.rollbackRequestedAt)} — in progress`);
+    if (d.rollbackRequestedAt && !d.restoredAt) lines.push(`:rewind: Rollback requested by ${actorText(d.rollbackBy, 'Greenlight')} ${slackDate(d.rollbackRequestedAt)} — in progress`);
     if (d.restoredAt) {
       const ttr = timeToRestore(d);
-      lines.push(`:rewind: *Rolled back* by ${d.rollbackBy && /^[UW]/.test(d.rollbackBy) ? mention(d.rollbackBy) : esc(d.rollbackBy ?? 'the deploy pipeline')} ${slackDate(d.restoredAt)}${ttr !== null ? ` · time to restore ${formatDuration(ttr)}` : ''}`);
+      lines.push(`:rewind: *Rolled back* by ${actorText(d.rollbackBy, 'the deploy pipeline')} ${slackDate(d.restoredAt)}${ttr !== null ? ` · time to restore ${formatDuration(ttr)}` : ''}`);
     }
     sections.push(`*Deploy*\n${lines.join('\n')}`);
   }
