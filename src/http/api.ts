@@ -2,6 +2,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { auditForRelease, auditPage } from '../db/audit.repo';
 import type { AuditRow } from '../db/audit.repo';
@@ -22,6 +23,35 @@ import { statsHandler } from './stats';
 
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
 
+const ISO_MESSAGE = 'expected an ISO 8601 date or date-time, e.g. 2026-01-01, 2026-01-01T10:00Z or 2026-01-01T10:00:00+02:00';
+
+/**
+ * Everything before the `T` must be a date, from a four-digit year on: luxon also reads a bare time (`10:00`,
+ * `1000Z`) as that time today, and a filter or a commit time has to name its day. No `[Europe/Berlin]` suffix
+ * either: that is RFC 9557, not ISO 8601, and luxon lets it override the offset written before it. The pattern
+ * also shows up in the OpenAPI document, so a client's own validation rejects what plainly isn't a date.
+ */
+export const ISO_DATE_FIRST = /^[+-]?\d{4}[\dW-]*(?:[Tt][^[\]]*)?$/;
+
+/**
+ * An ISO 8601 date or date-time as luxon's `DateTime.fromISO` reads it: `2026-01-01`, `2026-01-01T10:00Z`,
+ * `…+0200`, `…+02:00`. Text without an offset is UTC (a date alone is its UTC midnight), never the server's zone.
+ * It comes out as the full ISO form in UTC (`2026-01-01T08:00:00.000Z`), because `Date.parse`, which the callers
+ * use, reads `2026-01-01T10:00` in the server's local time and some of the other forms not at all.
+ */
+export const isoInstant = z
+  .string()
+  .regex(ISO_DATE_FIRST, ISO_MESSAGE)
+  .transform((text, ctx) => {
+    const at = DateTime.fromISO(text, { zone: 'utc' });
+    if (!at.isValid) {
+      ctx.addIssue({ code: 'custom', message: ISO_MESSAGE });
+      return z.NEVER;
+    }
+    return at.toUTC().toISO();
+  })
+  .describe('ISO 8601 date or date-time; without an offset it is read as UTC');
+
 export const createReleaseBodySchema = z.strictObject({
   service: z.string(),
   version: z.string(),
@@ -32,7 +62,7 @@ export const createReleaseBodySchema = z.strictObject({
   risk: z.string(),
   requested_by: userId,
   links: z.array(z.string()).optional(),
-  commit_time: z.iso.datetime({ offset: true }).optional(),
+  commit_time: isoInstant.optional(),
   desired_at: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -241,18 +271,27 @@ export function apiRouter(deps: Deps, token: string | null): Router {
     }
   });
 
+  const pageCursor = z.coerce.number().int().nonnegative();
   const auditQuery = z.object({
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: isoInstant.optional(),
+    until: isoInstant.optional(),
     release: z.string().optional(),
     format: z.enum(['json', 'csv']).default('json'),
-    after: z.coerce.number().int().nonnegative().optional(),
+    after: pageCursor.optional(),
+    // the name most paging APIs use for what `next` hands back; the same thing as `after`
+    cursor: pageCursor.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(500),
   });
 
   router.get('/audit', (req, res) => {
-    const q = auditQuery.safeParse(req.query);
-    if (!q.success) return sendProblem(res, { status: 422, detail: 'Invalid audit query.', errors: issues(q.error) });
+    // A blank parameter (`since=`, as a form or a script with an unset variable sends it) means "not given".
+    const given = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+    const q = auditQuery.safeParse(given);
+    if (!q.success) return sendProblem(res, { status: 422, detail: invalidDetail('The audit query is invalid', q.error), errors: issues(q.error) });
+    const { after, cursor } = q.data;
+    if (after !== undefined && cursor !== undefined && after !== cursor) {
+      return sendProblem(res, { status: 422, detail: 'after and cursor are two names for the same thing; send one.', errors: [{ path: 'cursor', message: 'differs from after' }] });
+    }
     const releaseId = q.data.release ? parseReleaseId(q.data.release) : undefined;
     if (releaseId === null) return sendProblem(res, { status: 422, detail: 'release must be REL-n or n.' });
     const base = {
@@ -261,7 +300,7 @@ export function apiRouter(deps: Deps, token: string | null): Router {
       releaseId,
     };
     if (q.data.format === 'csv') return streamCsv(deps, base, res);
-    const rows = auditPage(deps.db, { ...base, afterId: q.data.after, limit: q.data.limit + 1 });
+    const rows = auditPage(deps.db, { ...base, afterId: after ?? cursor, limit: q.data.limit + 1 });
     const items = rows.slice(0, q.data.limit);
     const last = items[items.length - 1];
     res.json({ items: items.map(auditJson), ...(rows.length > q.data.limit && last ? { next: String(last.id) } : {}) });
@@ -271,14 +310,38 @@ export function apiRouter(deps: Deps, token: string | null): Router {
 
   router.use((req, res) => sendProblem(res, { status: 404, detail: `No API route ${req.method} ${req.originalUrl}.` }));
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === 'entity.parse.failed') return sendProblem(res, { status: 400, detail: 'The body is not valid JSON.' });
+    const e = err as HttpError;
+    // Malformed JSON is an invalid body like any other: 422, as the contract says, not body-parser's 400.
+    if (e.type === 'entity.parse.failed') {
+      return sendProblem(res, { status: 422, detail: 'The body is not valid JSON.', errors: [{ path: '(body)', message: e.message ?? 'not valid JSON' }] });
+    }
     if (e.type === 'entity.too.large') return sendProblem(res, { status: 413, detail: 'The body is larger than 256 KB.' });
     if (err instanceof AppError && err.code === 'not_found') return sendProblem(res, { status: 404, detail: err.message });
+    // The rest of what body-parser refuses is the client's doing too (an unknown charset or Content-Encoding, a
+    // body cut short or not the length announced): answer with its status rather than a logged 500.
+    if (typeof e.status === 'number' && Number.isInteger(e.status) && e.status >= 400 && e.status < 500) return sendProblem(res, { status: e.status, detail: clientErrorDetail(e) });
     deps.logger.error({ err: e.message }, 'API error');
     return sendProblem(res, { status: 500, detail: 'Something went wrong; it has been logged.' });
   });
   return router;
+}
+
+/** What body-parser (and the router, through http-errors) attach to the errors they pass on. */
+interface HttpError {
+  type?: string;
+  status?: number;
+  /** true when the message was written to be shown to the client (http-errors sets it for every 4xx) */
+  expose?: boolean;
+  message?: string;
+  charset?: string;
+  encoding?: string;
+}
+
+function clientErrorDetail(e: HttpError): string {
+  if (e.type === 'charset.unsupported') return `The body's charset ${String(e.charset)} is not supported: send JSON in UTF-8.`;
+  if (e.type === 'encoding.unsupported') return `The body's Content-Encoding ${String(e.encoding)} is not supported: send it as is, or gzip, deflate or br.`;
+  if (e.type === 'request.aborted') return 'The request was aborted before its body arrived.';
+  return e.expose && e.message ? e.message : 'The request could not be read.';
 }
 
 function csvCell(v: unknown): string {

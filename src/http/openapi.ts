@@ -9,7 +9,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { CRITERIA, STATES } from '../domain/types';
-import { checkBodySchema, createReleaseBodySchema, deploymentBodySchema } from './api';
+import { ISO_DATE_FIRST, checkBodySchema, createReleaseBodySchema, deploymentBodySchema } from './api';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -31,7 +31,7 @@ export const auditItemSchema = z.object({
     details: z.record(z.string(), z.unknown()),
   });
 
-export const auditPageSchema = z.object({ items: z.array(auditItemSchema), next: z.string().optional().describe('pass as `after` for the next page') });
+export const auditPageSchema = z.object({ items: z.array(auditItemSchema), next: z.string().optional().describe('present when there is more: pass it back as `after` (or `cursor`) for the next page') });
 
 export const releaseResponseSchema = z.object({
     id: z.string().describe('REL-n'),
@@ -104,6 +104,11 @@ export interface RouteDoc {
   params?: Param[];
   responses: Record<string, Answer>;
 }
+
+/** since/until of the audit trail, as isoInstant in api.ts reads them. */
+const AUDIT_TIME =
+  'an ISO 8601 date or date-time: 2026-01-01, 2026-01-01T10:00Z, 2026-01-01T10:00:00+02:00 or +0200; without an offset it is read as UTC (a date alone is its UTC midnight)';
+const auditTime = { type: 'string', pattern: ISO_DATE_FIRST.source };
 
 const idParam: Param = { name: 'id', in: 'path', required: true, description: 'REL-n or n', schema: { type: 'string', pattern: '^(REL-)?[0-9]+$' } };
 const problem = (description: string): Answer => ({ description, schema: problemSchema });
@@ -194,14 +199,15 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/audit',
-    summary: 'The audit trail, paged (JSON) or streamed (CSV)',
+    summary: 'The audit trail, paged (JSON) or streamed (CSV); a parameter left blank (`since=`) counts as not given',
     auth: 'bearer',
     params: [
-      { name: 'since', in: 'query', description: 'ISO 8601 with offset', schema: { type: 'string', format: 'date-time' } },
-      { name: 'until', in: 'query', description: 'ISO 8601 with offset', schema: { type: 'string', format: 'date-time' } },
+      { name: 'since', in: 'query', description: `events at or after this; ${AUDIT_TIME}`, schema: auditTime },
+      { name: 'until', in: 'query', description: `events before this; ${AUDIT_TIME}`, schema: auditTime },
       { name: 'release', in: 'query', description: 'REL-n or n', schema: { type: 'string' } },
       { name: 'format', in: 'query', description: 'json (default) or csv', schema: { type: 'string', enum: ['json', 'csv'] } },
-      { name: 'after', in: 'query', description: 'the `next` of the previous page', schema: { type: 'integer', minimum: 0 } },
+      { name: 'after', in: 'query', description: 'the `next` of the previous page, passed back as is', schema: { type: 'integer', minimum: 0 } },
+      { name: 'cursor', in: 'query', description: 'another name for `after`', schema: { type: 'integer', minimum: 0 } },
       { name: 'limit', in: 'query', description: 'page size, 1–1000 (default 500)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
     ],
     responses: {

@@ -1,4 +1,5 @@
 /** RFC 9457 problem details. */
+import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 
 export interface Problem {
@@ -21,6 +22,12 @@ const TITLES: Record<number, string> = {
 };
 
 export function sendProblem(res: Response, p: Omit<Problem, 'title'> & { title?: string }): void {
-  const body: Problem = { type: p.type ?? 'about:blank', title: p.title ?? TITLES[p.status] ?? 'Error', status: p.status, detail: p.detail, ...(p.errors ? { errors: p.errors } : {}) };
-  res.status(p.status).type('application/problem+json').send(JSON.stringify(body));
+  const body: Problem = { type: p.type ?? 'about:blank', title: p.title ?? TITLES[p.status] ?? STATUS_CODES[p.status] ?? 'Error', status: p.status, detail: p.detail, ...(p.errors ? { errors: p.errors } : {}) };
+  const text = JSON.stringify(body);
+  // Set by hand and ended with the text: res.send/res.json would append `; charset=utf-8`, and clients compare the
+  // media type of an error exactly (JSON is UTF-8 by definition, RFC 8259, so the parameter says nothing).
+  res.status(p.status);
+  res.setHeader('Content-Type', 'application/problem+json');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }

@@ -1,7 +1,9 @@
 /** The CI-facing HTTP API: bearer auth, problem+json errors, idempotent create, checks, audit, health. */
+import { gzipSync } from 'node:zlib';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness, ReleaseJson } from '../support/harness';
-import { CHANNELS, U, apiRequest, getRelease, isTopLevel, startHarness, textOf, waitForCard } from '../support/harness';
+import { API_TOKEN, CHANNELS, U, apiRequest, getRelease, isTopLevel, startHarness, textOf, waitForCard } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -33,7 +35,8 @@ interface ProblemJson {
 
 function expectProblem(res: { status: number; body: unknown; headers: Headers }, status: number, title: string): ProblemJson {
   expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  // exactly: no `; charset=utf-8` appended (clients compare the media type of an error as a whole)
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
   const p = res.body as ProblemJson;
   expect(p).toMatchObject({ status, title });
   expect(typeof p.detail).toBe('string');
@@ -106,9 +109,60 @@ describe('POST /api/v1/releases', () => {
     expect(await auditCount('release.requested')).toBe(requested);
   });
 
-  it('400 for malformed JSON', async () => {
-    const p = expectProblem(await apiRequest(h, 'POST', '/api/v1/releases', { body: '{"service": "payments-api",' }), 400, 'Bad Request');
+  it('422 for malformed JSON, like any other invalid body', async () => {
+    const p = expectProblem(await apiRequest(h, 'POST', '/api/v1/releases', { body: '{"service": "payments-api",' }), 422, 'Unprocessable Content');
     expect(p.detail).toBe('The body is not valid JSON.');
+    expect(p.errors?.[0]?.path).toBe('(body)');
+    // a JSON value that isn't an object or a list is refused by the same parser
+    expectProblem(await apiRequest(h, 'POST', '/api/v1/releases/REL-1/checks', { body: '"passed"' }), 422, 'Unprocessable Content');
+  });
+
+  it('a body that cannot be read answers with its own 4xx status as problem+json, not 500', async () => {
+    const requested = await auditCount('release.requested');
+    const charset = expectProblem(
+      await apiRequest(h, 'POST', '/api/v1/releases', { body: BODY, headers: { 'content-type': 'application/json; charset=latin1' } }),
+      415,
+      'Unsupported Media Type',
+    );
+    expect(charset.detail).toContain('latin1');
+    const encoding = expectProblem(
+      await apiRequest(h, 'POST', '/api/v1/releases', { body: BODY, headers: { 'content-encoding': 'compress' } }),
+      415,
+      'Unsupported Media Type',
+    );
+    expect(encoding.detail).toContain('compress');
+    // gzip is read; a body that only claims to be gzip is not
+    const broken = expectProblem(await apiRequest(h, 'POST', '/api/v1/releases', { body: 'not gzip', headers: { 'content-encoding': 'gzip' } }), 400, 'Bad Request');
+    expect(broken.detail.length).toBeGreaterThan(0);
+    const gzipped = await fetch(`${h.gl.url}/api/v1/releases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ ...BODY, version: '5.0.9' })),
+    });
+    expect(gzipped.status).toBe(201);
+    const big = expectProblem(await apiRequest(h, 'POST', '/api/v1/releases', { body: { ...BODY, changelog: 'x'.repeat(300_000) } }), 413, 'Content Too Large');
+    expect(big.detail).toBe('The body is larger than 256 KB.');
+    expect(await auditCount('release.requested')).toBe(requested + 1);
+  });
+
+  it('commit_time takes any ISO 8601 date or date-time and is kept as that instant; without an offset it is UTC', async () => {
+    const cases: [string, string][] = [
+      ['2026-05-01T10:00:00Z', '2026-05-01T10:00:00.000Z'],
+      ['2026-05-01T10:00Z', '2026-05-01T10:00:00.000Z'],
+      ['2026-05-01T10:00+0200', '2026-05-01T08:00:00.000Z'],
+      ['2026-05-01T10:00:00.5+02:00', '2026-05-01T08:00:00.500Z'],
+      ['2026-05-01T10:00', '2026-05-01T10:00:00.000Z'],
+      ['2026-05-01', '2026-05-01T00:00:00.000Z'],
+    ];
+    for (const [i, [given, stored]] of cases.entries()) {
+      const res = await apiRequest(h, 'POST', '/api/v1/releases', { body: { ...BODY, version: `5.3.${i}`, commit_time: given } });
+      expect(res.status, given).toBe(201);
+      expect((res.body as { commit_time: string | null }).commit_time, given).toBe(stored);
+    }
+    for (const bad of ['soon', '10:00', '2026-13-01', '2026-05-01 10:00']) {
+      const p = expectProblem(await apiRequest(h, 'POST', '/api/v1/releases', { body: { ...BODY, version: '5.3.99', commit_time: bad } }), 422, 'Unprocessable Content');
+      expect(p.errors?.map((e) => e.path), bad).toEqual(['commit_time']);
+    }
   });
 });
 
@@ -214,6 +268,74 @@ describe('GET /api/v1/audit', () => {
     expect(lines[0]).toBe('id,at,release,actor,action,details,hash');
     expect(lines).toHaveLength(items.length + 1);
     expect(lines[1]).toMatch(/^1,\d{4}-\d\d-\d\dT[^,]+,REL-\d+,U0DEV1,release\.requested,"\{/);
+  });
+
+  it('since/until take any ISO 8601 date or date-time (no offset is UTC); text that is not one is a 422 naming it', async () => {
+    await apiRequest(h, 'POST', '/api/v1/releases', { body: { ...BODY, version: '6.1.0' } });
+    const items = ((await apiRequest(h, 'GET', '/api/v1/audit?limit=1000')).body as { items: { id: number; at: string }[] }).items;
+    const pivot = DateTime.fromISO(items[items.length - 1]?.at ?? '', { zone: 'utc' });
+    expect(pivot.isValid).toBe(true);
+    // each form names an instant; since keeps what is at or after it, until what is before it
+    const forms: [string, DateTime][] = [
+      [pivot.toISO() ?? '', pivot],
+      [pivot.toFormat("yyyy-MM-dd'T'HH:mm'Z'"), pivot.startOf('minute')],
+      [pivot.setZone('UTC+2').toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZZ"), pivot],
+      [pivot.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS"), pivot],
+      [pivot.toFormat('yyyy-MM-dd'), pivot.startOf('day')],
+    ];
+    for (const [text, at] of forms) {
+      const idsOf = async (param: 'since' | 'until') => {
+        const res = await apiRequest(h, 'GET', `/api/v1/audit?limit=1000&${param}=${encodeURIComponent(text)}`);
+        expect(res.status, `${param}=${text}`).toBe(200);
+        return (res.body as { items: { id: number }[] }).items.map((i) => i.id);
+      };
+      expect(await idsOf('since'), text).toEqual(items.filter((i) => Date.parse(i.at) >= at.toMillis()).map((i) => i.id));
+      expect(await idsOf('until'), text).toEqual(items.filter((i) => Date.parse(i.at) < at.toMillis()).map((i) => i.id));
+    }
+    expect(forms[2]?.[0]).toMatch(/\+0200$/);
+    expect(forms[3]?.[0]).toMatch(/:\d\d\.\d{3}$/);
+
+    for (const [param, text] of [['since', 'yesterday'], ['until', '10:00'], ['since', '2026-13-01'], ['until', '2026-01-01 10:00'], ['since', '2026-01-01T10:00:00Z[Europe/Berlin]']]) {
+      const p = expectProblem(await apiRequest(h, 'GET', `/api/v1/audit?${param}=${encodeURIComponent(text ?? '')}`), 422, 'Unprocessable Content');
+      expect(p.detail, text).toContain(`${param}: `);
+      expect(p.errors?.map((e) => e.path), text).toEqual([param]);
+    }
+  });
+
+  it('a parameter left blank counts as not given', async () => {
+    const plain = await apiRequest(h, 'GET', '/api/v1/audit');
+    const blank = await apiRequest(h, 'GET', '/api/v1/audit?since=&until=&release=&format=&after=&cursor=&limit=');
+    expect(blank.status).toBe(200);
+    expect(blank.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(blank.body).toEqual(plain.body);
+    // blank beside a real value: the value still counts
+    const limited = await apiRequest(h, 'GET', '/api/v1/audit?limit=1&since=');
+    expect((limited.body as { items: unknown[] }).items).toHaveLength(1);
+  });
+
+  it('next is passed back as after, or as cursor, which means the same', async () => {
+    const all = ((await apiRequest(h, 'GET', '/api/v1/audit?limit=1000')).body as { items: { id: number }[] }).items.map((i) => i.id);
+    for (const name of ['after', 'cursor']) {
+      const seen: number[] = [];
+      let next: string | undefined;
+      do {
+        const page = await apiRequest(h, 'GET', `/api/v1/audit?limit=3${next ? `&${name}=${next}` : ''}`);
+        expect(page.status).toBe(200);
+        const body = page.body as { items: { id: number }[]; next?: string };
+        seen.push(...body.items.map((i) => i.id));
+        next = body.next;
+        // (a name that is ignored would serve the first page forever)
+      } while (next && seen.length <= all.length);
+      expect(seen, name).toEqual(all);
+    }
+    const first = (await apiRequest(h, 'GET', '/api/v1/audit?limit=2')).body as { next?: string };
+    expect(first.next).toMatch(/^\d+$/);
+    const viaAfter = await apiRequest(h, 'GET', `/api/v1/audit?limit=2&after=${first.next}`);
+    const viaBoth = await apiRequest(h, 'GET', `/api/v1/audit?limit=2&after=${first.next}&cursor=${first.next}`);
+    expect(viaBoth.body).toEqual(viaAfter.body);
+    const clash = expectProblem(await apiRequest(h, 'GET', `/api/v1/audit?after=1&cursor=2`), 422, 'Unprocessable Content');
+    expect(clash.detail).toContain('cursor');
+    expectProblem(await apiRequest(h, 'GET', '/api/v1/audit?cursor=abc'), 422, 'Unprocessable Content');
   });
 });
 

@@ -2,7 +2,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { apiRouter, checkBodySchema, createReleaseBodySchema, deploymentBodySchema } from '../../../src/http/api';
+import { apiRouter, checkBodySchema, createReleaseBodySchema, deploymentBodySchema, isoInstant } from '../../../src/http/api';
 import { ROUTES, openApiDocument, openApiPath } from '../../../src/http/openapi';
 import type { Deps } from '../../../src/usecases/deps';
 
@@ -24,7 +24,17 @@ function registeredRoutes(): string[] {
 
 interface Doc {
   openapi: string;
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; responses: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+        parameters?: { name: string; in: string; description: string; schema: Record<string, unknown> }[];
+        responses: Record<string, unknown>;
+      }
+    >
+  >;
   components: { schemas: Record<string, Record<string, unknown>> };
 }
 
@@ -84,6 +94,11 @@ describe('the OpenAPI document', () => {
     ['an unknown field', { ...release, extra: 1 }],
     ['a user name instead of an id', { ...release, requested_by: 'alice' }],
     ['a date without a time', { ...release, commit_time: '2026-05-01' }],
+    ['a commit time without seconds', { ...release, commit_time: '2026-05-01T10:00Z' }],
+    ['a commit time with +0200', { ...release, commit_time: '2026-05-01T10:00:00+0200' }],
+    ['a commit time without an offset', { ...release, commit_time: '2026-05-01T10:00' }],
+    ['a commit time that is only a time', { ...release, commit_time: '10:00' }],
+    ['a commit time in words', { ...release, commit_time: 'yesterday' }],
     ['a number as version', { ...release, version: 2 }],
     ['links not a list', { ...release, links: 'https://x.example' }],
     ['not an object', 'release please'],
@@ -127,6 +142,34 @@ describe('the OpenAPI document', () => {
     expect(releaseSamples.map(([, s]) => createReleaseBodySchema.safeParse(JSON.parse(JSON.stringify(s ?? null))).success)).toContain(false);
     expect(checkSamples.map(([, s]) => checkBodySchema.safeParse(s).success)).toContain(true);
     expect(checkSamples.map(([, s]) => checkBodySchema.safeParse(s).success)).toContain(false);
+  });
+
+  describe('GET /audit', () => {
+    const audit = doc.paths['/audit']?.get;
+    const param = (name: string) => audit?.parameters?.find((p) => p.name === name);
+
+    it('says since/until take any ISO 8601 date or date-time, read as UTC without an offset', () => {
+      for (const name of ['since', 'until']) {
+        expect(param(name)?.schema.format, name).toBeUndefined();
+        expect(param(name)?.description, name).toContain('read as UTC');
+      }
+      expect(doc.components.schemas.CreateReleaseBody?.properties).toMatchObject({ commit_time: { description: expect.stringContaining('UTC') } });
+    });
+
+    it.each(['2026-01-01', '2026-01-01T10:00Z', '2026-01-01T10:00:00+0200', '2026-01-01T10:00', '10:00', '1000Z', 'yesterday', '2026-01-01T10:00:00Z[Europe/Berlin]', ''])(
+      'since %j: the parameter schema and the API agree',
+      (text) => {
+        expect(ajv.validate(param('since')?.schema ?? {}, text)).toBe(isoInstant.safeParse(text).success);
+      },
+    );
+
+    it('says next is passed back as after or cursor, and documents both', () => {
+      expect(param('after')).toBeDefined();
+      expect(param('cursor')?.description).toContain('after');
+      const next = (doc.components.schemas.AuditPage?.properties as Record<string, { description?: string }> | undefined)?.next;
+      expect(next?.description).toContain('`after`');
+      expect(next?.description).toContain('`cursor`');
+    });
   });
 
   it('every route in the table has at least one response', () => {
