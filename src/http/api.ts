@@ -2,7 +2,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { auditForRelease, auditPage } from '../db/audit.repo';
 import type { AuditRow } from '../db/audit.repo';
@@ -19,38 +18,12 @@ import { reportDeployment } from '../usecases/deploy';
 import { sendProblem } from './problem';
 import { noteRelease } from '../log-context';
 import { calendarIcsHandler } from './calendar-ics';
+import { isoInstant } from './iso-instant';
 import { statsHandler } from './stats';
 
+export { ISO_DATE_FIRST, isoInstant } from './iso-instant';
+
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
-
-const ISO_MESSAGE = 'expected an ISO 8601 date or date-time, e.g. 2026-01-01, 2026-01-01T10:00Z or 2026-01-01T10:00:00+02:00';
-
-/**
- * Everything before the `T` must be a date, from a four-digit year on: luxon also reads a bare time (`10:00`,
- * `1000Z`) as that time today, and a filter or a commit time has to name its day. No `[Europe/Berlin]` suffix
- * either: that is RFC 9557, not ISO 8601, and luxon lets it override the offset written before it. The pattern
- * also shows up in the OpenAPI document, so a client's own validation rejects what plainly isn't a date.
- */
-export const ISO_DATE_FIRST = /^[+-]?\d{4}[\dW-]*(?:[Tt][^[\]]*)?$/;
-
-/**
- * An ISO 8601 date or date-time as luxon's `DateTime.fromISO` reads it: `2026-01-01`, `2026-01-01T10:00Z`,
- * `…+0200`, `…+02:00`. Text without an offset is UTC (a date alone is its UTC midnight), never the server's zone.
- * It comes out as the full ISO form in UTC (`2026-01-01T08:00:00.000Z`), because `Date.parse`, which the callers
- * use, reads `2026-01-01T10:00` in the server's local time and some of the other forms not at all.
- */
-export const isoInstant = z
-  .string()
-  .regex(ISO_DATE_FIRST, ISO_MESSAGE)
-  .transform((text, ctx) => {
-    const at = DateTime.fromISO(text, { zone: 'utc' });
-    if (!at.isValid) {
-      ctx.addIssue({ code: 'custom', message: ISO_MESSAGE });
-      return z.NEVER;
-    }
-    return at.toUTC().toISO();
-  })
-  .describe('ISO 8601 date or date-time; without an offset it is read as UTC');
 
 export const createReleaseBodySchema = z.strictObject({
   service: z.string(),

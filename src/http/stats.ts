@@ -11,12 +11,13 @@ import { DAY, DEFAULT_STATS_DAYS, MAX_STATS_DAYS, parseStatsPeriod } from '../do
 import type { Deps } from '../usecases/deps';
 import type { StatsResult } from '../usecases/stats';
 import { releaseStats } from '../usecases/stats';
+import { isoInstant } from './iso-instant';
 import { sendProblem } from './problem';
 
 const statsQuerySchema = z.object({
   service: z.string().min(1).max(64).optional(),
   since: z.string().min(1).max(40).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  until: isoInstant.optional(),
 });
 
 export function statsHandler(deps: Pick<Deps, 'db' | 'now' | 'policy'>) {
@@ -35,11 +36,11 @@ export function statsHandler(deps: Pick<Deps, 'db' | 'now' | 'policy'>) {
     let start = end - DEFAULT_STATS_DAYS * DAY;
     if (since !== undefined) {
       const period = parseStatsPeriod(since);
-      const iso = z.iso.datetime({ offset: true }).safeParse(since);
+      const iso = isoInstant.safeParse(since);
       if (period !== null) start = end - period;
       else if (iso.success) start = Date.parse(iso.data);
       else {
-        sendProblem(res, { status: 422, detail: 'since must be an ISO 8601 date-time (2026-03-01T00:00:00Z) or a period like 7d, 30d or 90d.' });
+        sendProblem(res, { status: 422, detail: 'since must be an ISO 8601 date or date-time (2026-03-01, 2026-03-01T00:00Z) or a period like 7d, 30d or 90d.' });
         return;
       }
     }

@@ -88,6 +88,14 @@ describe('GET /api/v1/stats', () => {
     expect(s.change_failure_rate).toMatchObject({ failures: 2, attempts: 5, rate: 0.4 });
   });
 
+  it('takes since and until as ISO 8601 dates as the audit trail does (no offset: UTC)', async () => {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const res = await h.api('GET', `/api/v1/stats?since=${day(now - 20 * DAY)}&until=${day(now - DAY)}T12:00Z`);
+    expect(res.status).toBe(200);
+    const s = res.body as { period: { since: string; until: string } };
+    expect(s.period).toEqual({ since: `${day(now - 20 * DAY)}T00:00:00.000Z`, until: `${day(now - DAY)}T12:00:00.000Z` });
+  });
+
   it('refuses a bad query with problem+json', async () => {
     for (const q of ['since=yesterday', 'service=nope', 'since=2000d']) {
       const res = await h.api('GET', `/api/v1/stats?${q}`);
