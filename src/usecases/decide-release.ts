@@ -7,6 +7,7 @@ import type { StageActionDenial } from '../domain/workflow';
 import { decideStageAction } from '../domain/workflow';
 import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { NotFoundError } from './errors';
 import { rolesOf } from './roles';
 
@@ -19,13 +20,21 @@ export type DecideResult =
   | { kind: 'invalid'; error: string }
   | { kind: 'stale'; release: Release };
 
-/** May the actor take this decision now? Checked before the reason modal opens, and again on submit. */
-export async function checkStageDecision(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; denial: StageActionDenial | null }> {
-  const release = getRelease(deps.db, releaseId);
-  if (!release) throw new NotFoundError(`REL-${releaseId}`);
-  const roles = await rolesOf(deps, release.service, actor);
-  const d = decideStageAction(release, actor, roles);
-  return { release, denial: d.kind === 'deny' ? d.denial : null };
+/**
+ * May the actor take this decision now? Checked when the button is clicked, before the reason modal opens (and
+ * again on submit, by `decideRelease`). A refused click opens nothing, so its denial is audited here.
+ */
+export async function checkStageDecision(
+  deps: Deps,
+  input: { releaseId: number; actor: string; decision: StageDecision; via: 'card' | 'home' | 'dm' },
+): Promise<{ release: Release; denial: StageActionDenial | null }> {
+  const release = getRelease(deps.db, input.releaseId);
+  if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+  const roles = await rolesOf(deps, release.service, input.actor);
+  const d = decideStageAction(release, input.actor, roles);
+  if (d.kind === 'allow') return { release, denial: null };
+  auditDenial(deps, { releaseId: release.id, actor: input.actor, action: 'approval.denied', reason: d.denial.kind, attempted: input.decision, state: release.state, via: input.via });
+  return { release, denial: d.denial };
 }
 
 export async function decideRelease(

@@ -40,6 +40,7 @@ import {
 } from '../slack/views/deploy.view';
 import { announcementText } from '../slack/views/timers.view';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { membersFor, rolesOf } from './roles';
 import { effectiveFreezes } from './slots';
 
@@ -116,27 +117,41 @@ export type StartDeployResult =
   | { kind: 'started'; release: Release }
   | { kind: 'denied'; why: string };
 
+/** Why *Start deploy* is refused, as the audit trail records it. */
+type StartDenial = 'not_allowed' | 'wrong_state' | 'deploy_in_progress' | 'not_ready' | 'frozen';
+
 /** *Start deploy* on a scheduled release (operations; the card asks for confirmation first). */
 export async function startDeploy(deps: Deps, input: { releaseId: number; actor: string }): Promise<StartDeployResult> {
   const before = getRelease(deps.db, input.releaseId);
   if (!before) return { kind: 'denied', why: `${relId(input.releaseId)} does not exist.` };
-  if (!mayDeploy(await rolesOf(deps, before.service, input.actor))) return { kind: 'denied', why: `Only operations can start the deploy of ${relId(before.id)}.` };
+  const deny = (r: Release, reason: StartDenial, why: string): StartDeployResult => {
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'deploy.denied', reason, attempted: 'start', state: r.state, via: 'slack' });
+    return { kind: 'denied', why };
+  };
+  if (!mayDeploy(await rolesOf(deps, before.service, input.actor))) return deny(before, 'not_allowed', `Only operations can start the deploy of ${relId(before.id)}.`);
   const now = deps.now();
-  const outcome = inTransaction(deps.db, (tx): StartDeployResult => {
+  // A refusal found inside the transaction is audited after it, in a transaction of its own.
+  type Refused = { kind: 'refused'; release: Release; reason: StartDenial; why: string };
+  const outcome = inTransaction(deps.db, (tx): StartDeployResult | Refused => {
     const r = getRelease(tx, input.releaseId);
-    if (!r || r.state !== 'scheduled') return { kind: 'denied', why: `${relId(input.releaseId)} is ${STATE_LABELS[r?.state ?? 'cancelled'].toLowerCase()}, not scheduled: there is nothing to start.` };
+    const refuse = (release: Release, reason: StartDenial, why: string): Refused => ({ kind: 'refused', release, reason, why });
+    if (!r || r.state !== 'scheduled') {
+      const why = `${relId(input.releaseId)} is ${STATE_LABELS[r?.state ?? 'cancelled'].toLowerCase()}, not scheduled: there is nothing to start.`;
+      return r ? refuse(r, 'wrong_state', why) : { kind: 'denied', why };
+    }
     const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
-    if (lock) return { kind: 'denied', why: `${relId(lock.id)} is still deploying ${r.service} to ${r.environment}; one deploy at a time.` };
+    if (lock) return refuse(r, 'deploy_in_progress', `${relId(lock.id)} is still deploying ${r.service} to ${r.environment}; one deploy at a time.`);
     const blocking = blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
-    if (blocking.length) return { kind: 'denied', why: `${relId(r.id)} is not ready: ${blocking.map((c) => CRITERION_LABELS[c]).join(', ')} must be met or waived first.` };
+    if (blocking.length) return refuse(r, 'not_ready', `${relId(r.id)} is not ready: ${blocking.map((c) => CRITERION_LABELS[c]).join(', ')} must be met or waived first.`);
     const overridden = activeOverride(tx, r.id, now) !== undefined;
     const freeze = overridden ? null : activeFreeze(effectiveFreezes(tx, deps.policy, now), r.service, now);
-    if (freeze) return { kind: 'denied', why: `${r.service} is frozen now (${escTrunc(freeze.reason, 300)}); a release manager can grant an emergency override.` };
+    if (freeze) return refuse(r, 'frozen', `${r.service} is frozen now (${escTrunc(freeze.reason, 300)}); a release manager can grant an emergency override.`);
     const updated = updateRelease(tx, r.id, { state: 'deploying', stateChangedAt: now, updatedAt: now });
     ensureDeploy(tx, { releaseId: r.id, service: r.service, environment: r.environment, startedAt: now, startedBy: input.actor });
     appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.started', details: { via: 'slack', slot: r.scheduledAt ? new Date(r.scheduledAt).toISOString() : null } });
     return { kind: 'started', release: updated };
   });
+  if (outcome.kind === 'refused') return deny(outcome.release, outcome.reason, outcome.why);
   if (outcome.kind === 'started') await afterStart(deps, outcome.release.id, input.actor);
   return outcome;
 }
@@ -229,6 +244,7 @@ export async function reportDeployment(
   const before = getRelease(deps.db, input.releaseId);
   if (!before) return { kind: 'not_found' };
   if (input.via === 'slack' && !mayDeploy(await rolesOf(deps, before.service, input.actor))) {
+    auditDenial(deps, { releaseId: before.id, actor: input.actor, action: 'deploy.denied', reason: 'not_allowed', attempted: input.status, state: before.state, via: input.via });
     return { kind: 'denied', why: `Only operations can mark ${relId(before.id)} ${input.status === 'failed' ? 'failed' : 'deployed'}.` };
   }
   if (input.status === 'rolled_back') {
@@ -382,9 +398,13 @@ export async function allGood(deps: Deps, input: { releaseId: number; actor: str
   const r = getRelease(deps.db, input.releaseId);
   if (!r) return { kind: 'denied', text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
-  if (!mayWatch(roles)) return { kind: 'denied', text: 'Only operations or release managers can sign off the watch.' };
+  const deny = (reason: 'not_allowed' | 'wrong_state', text: string): CheckinResult => {
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'monitoring.denied', reason, attempted: 'all_good', state: r.state, via: 'slack' });
+    return { kind: 'denied', text };
+  };
+  if (!mayWatch(roles)) return deny('not_allowed', 'Only operations or release managers can sign off the watch.');
   if (r.state === 'released') return { kind: 'ok', text: `${relId(r.id)} is already released.` };
-  if (r.state !== 'monitoring') return { kind: 'denied', text: `${relId(r.id)} is ${r.state}; there is no watch to sign off.` };
+  if (r.state !== 'monitoring') return deny('wrong_state', `${relId(r.id)} is ${r.state}; there is no watch to sign off.`);
   await markReleased(deps, r.id, input.actor);
   return { kind: 'ok', text: `:white_check_mark: Thanks — ${relId(r.id)} is released.` };
 }
@@ -394,8 +414,14 @@ export async function foundIssue(deps: Deps, input: { releaseId: number; actor: 
   const r = getRelease(deps.db, input.releaseId);
   if (!r) return { kind: 'denied', text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
-  if (!mayWatch(roles)) return { kind: 'denied', text: 'Only operations or release managers can report an issue here.' };
-  if (r.state !== 'monitoring' && r.state !== 'released') return { kind: 'denied', text: `${relId(r.id)} is ${STATE_LABELS[r.state].toLowerCase()}; an issue is reported while it is watched or after it is released.` };
+  const deny = (reason: 'not_allowed' | 'wrong_state', text: string): CheckinResult => {
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'monitoring.denied', reason, attempted: 'found_issue', state: r.state, via: 'slack' });
+    return { kind: 'denied', text };
+  };
+  if (!mayWatch(roles)) return deny('not_allowed', 'Only operations or release managers can report an issue here.');
+  if (r.state !== 'monitoring' && r.state !== 'released') {
+    return deny('wrong_state', `${relId(r.id)} is ${STATE_LABELS[r.state].toLowerCase()}; an issue is reported while it is watched or after it is released.`);
+  }
   const now = deps.now();
   const d = getDeploy(deps.db, r.id);
   const offered = rollbackOffered({ state: r.state, releasedAt: d?.releasedAt ?? null, now, offerFor: deps.policy.rollback.offerFor }) && !d?.rollbackRequestedAt;
@@ -433,6 +459,7 @@ export async function rollBack(deps: Deps, input: { releaseId: number; actor: st
       wrong_state: `${relId(r.id)} is ${r.state}; there is nothing to roll back.`,
       offer_expired: `${relId(r.id)} was released more than the rollback window ago; roll back with a new release.`,
     }[decision.why];
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'rollback.denied', reason: decision.why, attempted: 'roll_back', state: r.state, via: 'slack' });
     return { kind: 'denied', why };
   }
   const hasWebhook = Boolean(service(deps, r)?.deployWebhook);
@@ -492,7 +519,10 @@ export async function markRolledBack(deps: Deps, input: { releaseId: number; act
   const r = getRelease(deps.db, input.releaseId);
   if (!r) return { ok: false, text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
-  if (!mayWatch(roles)) return { ok: false, text: `Only operations or release managers can mark ${relId(r.id)} rolled back.` };
+  if (!mayWatch(roles)) {
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'rollback.denied', reason: 'not_allowed', attempted: 'mark_rolled_back', state: r.state, via: 'slack' });
+    return { ok: false, text: `Only operations or release managers can mark ${relId(r.id)} rolled back.` };
+  }
   const res = await finishRollback(deps, { releaseId: r.id, actor: input.actor, via: 'slack', manual: true });
   if (res.kind === 'applied') return { ok: true, text: `:rewind: ${relId(r.id)} is marked rolled back.` };
   if (res.kind === 'unchanged') return { ok: true, text: `${relId(r.id)} is already rolled back.` };

@@ -7,12 +7,13 @@ import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { getRelease, resetApproval, updateRelease } from '../db/release.repo';
-import type { ContentField } from '../domain/types';
+import type { ContentField, Role } from '../domain/types';
 import { ROLE_LABELS } from '../domain/types';
 import type { ReleaseContent } from '../domain/workflow';
 import { approvalsToReset, canEdit, changedFields, isApprovalStage, stateAfterEdit } from '../domain/workflow';
 import { mention } from '../slack/format';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { NotFoundError } from './errors';
 import { factsOf } from './facts';
 import type { ReleaseFieldsInput } from './release-input';
@@ -39,11 +40,24 @@ export function contentOf(r: Pick<Release, 'version' | 'changelog' | 'rollbackPl
   return { version: r.version, changelog: r.changelog, rollback_plan: r.rollbackPlan, environment: r.environment, risk: r.risk };
 }
 
-export async function checkEdit(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; allowed: boolean }> {
+/** May `actor` edit now? Checked before the edit modal opens; a refusal opens nothing, so it is audited here. */
+export async function checkEdit(
+  deps: Deps,
+  releaseId: number,
+  actor: string,
+  via: 'card' | 'home' | 'dm' | 'command',
+): Promise<{ release: Release; allowed: boolean }> {
   const release = getRelease(deps.db, releaseId);
   if (!release) throw new NotFoundError(`REL-${releaseId}`);
   const roles = await rolesOf(deps, release.service, actor);
-  return { release, allowed: canEdit(release.state, actor, release.requestedBy, roles) };
+  if (canEdit(release.state, actor, release.requestedBy, roles)) return { release, allowed: true };
+  auditDenial(deps, { releaseId: release.id, actor, action: 'edit.denied', reason: editDenial(release, actor, roles), state: release.state, via });
+  return { release, allowed: false };
+}
+
+/** Why `actor` may not edit: not theirs to edit, or not in a state that takes edits (the same test on submit). */
+function editDenial(release: Release, actor: string, roles: readonly Role[]): 'closed' | 'not_allowed' {
+  return canEdit('review', actor, release.requestedBy, roles) ? 'closed' : 'not_allowed';
 }
 
 export async function editRelease(
@@ -66,7 +80,7 @@ export async function editRelease(
     const release = getRelease(tx, input.releaseId);
     if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
     if (!canEdit(release.state, input.actor, release.requestedBy, roles)) {
-      const why = canEdit('review', input.actor, release.requestedBy, roles) ? 'closed' : 'not_allowed';
+      const why = editDenial(release, input.actor, roles);
       appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'edit.denied', details: { reason: why, state: release.state } });
       return { kind: 'denied', release, why };
     }

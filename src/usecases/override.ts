@@ -11,6 +11,7 @@ import type { OverrideRow } from '../db/schedule.repo';
 import { activeOverride, insertOverride } from '../db/schedule.repo';
 import { escTrunc, mention, relId, slackDate } from '../slack/format';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { NotFoundError } from './errors';
 import { rolesOf } from './roles';
 
@@ -19,14 +20,24 @@ const OVERRIDE_STATES = ['scheduling', 'scheduled'];
 
 export type OverrideDenial = 'not_release_manager' | 'requester' | 'not_ready' | 'already';
 
-export async function checkOverride(deps: Deps, releaseId: number, actor: string): Promise<{ release: Release; why: OverrideDenial | null }> {
+/**
+ * May `actor` grant an override now? Asked by the card's button and again by the modal's submit; a refusal changes
+ * nothing, so it is audited here, once per attempt.
+ */
+export async function checkOverride(deps: Deps, releaseId: number, actor: string, via?: 'card'): Promise<{ release: Release; why: OverrideDenial | null }> {
   const release = getRelease(deps.db, releaseId);
   if (!release) throw new NotFoundError(`REL-${releaseId}`);
-  if (!OVERRIDE_STATES.includes(release.state)) return { release, why: 'not_ready' };
-  if (actor === release.requestedBy) return { release, why: 'requester' };
-  if (!(await rolesOf(deps, release.service, actor)).includes('release_manager')) return { release, why: 'not_release_manager' };
-  if (activeOverride(deps.db, release.id, deps.now())) return { release, why: 'already' };
-  return { release, why: null };
+  const why = await overrideDenial(deps, release, actor);
+  if (why) auditDenial(deps, { releaseId: release.id, actor, action: 'override.denied', reason: why, state: release.state, via });
+  return { release, why };
+}
+
+async function overrideDenial(deps: Deps, release: Release, actor: string): Promise<OverrideDenial | null> {
+  if (!OVERRIDE_STATES.includes(release.state)) return 'not_ready';
+  if (actor === release.requestedBy) return 'requester';
+  if (!(await rolesOf(deps, release.service, actor)).includes('release_manager')) return 'not_release_manager';
+  if (activeOverride(deps.db, release.id, deps.now())) return 'already';
+  return null;
 }
 
 export function overrideDenialText(release: Release, why: OverrideDenial): string {
@@ -71,7 +82,11 @@ export async function grantOverride(deps: Deps, input: { releaseId: number; acto
     });
     return { kind: 'granted', override, release: updated } as const;
   });
-  if (result.kind !== 'granted') return result;
+  if (result.kind !== 'granted') {
+    // (another override was granted between the check and this transaction)
+    auditDenial(deps, { releaseId: result.release.id, actor: input.actor, action: 'override.denied', reason: result.why, state: result.release.state });
+    return result;
+  }
   const r = result.release;
   const text = `:rotating_light: Emergency override for ${relId(r.id)} (${r.service} ${escTrunc(r.version, 64)}) by ${mention(input.actor)} until ${slackDate(result.override.expiresAt)}: ${escTrunc(reason, 1500)}. Freezes don't apply to it until then; a post-release review is mandatory.`;
   void deps.cards.refresh(r.id);

@@ -52,7 +52,7 @@ export function registerCardActions(app: SlackRouter, deps: Deps): void {
       if (!v) return replyPrivately(deps, body, { text: 'That button is out of date.' });
       const snap = approvalSnapshot(deps, v.releaseId);
       if (!snap) return replyPrivately(deps, body, { text: `${relId(v.releaseId)} no longer exists.` });
-      const check = await checkStageDecision(deps, v.releaseId, body.user.id);
+      const check = await checkStageDecision(deps, { releaseId: v.releaseId, actor: body.user.id, decision, via: where(body) });
       if (check.denial) {
         return replyPrivately(deps, body, stageDenialMessage(snap, check.denial, decision === 'reject' ? 'reject' : 'request changes to'));
       }
@@ -72,7 +72,7 @@ export function registerCardActions(app: SlackRouter, deps: Deps): void {
     await ack();
     const v = parseValue(body);
     if (!v || !releaseSnapshot(deps, v.releaseId)) return replyPrivately(deps, body, { text: 'That release no longer exists.' });
-    const { release, allowed } = await checkEdit(deps, v.releaseId, body.user.id);
+    const { release, allowed } = await checkEdit(deps, v.releaseId, body.user.id, where(body));
     if (!allowed) return replyPrivately(deps, body, editDenialMessage(release));
     await deps.slack.openView(
       body.trigger_id,

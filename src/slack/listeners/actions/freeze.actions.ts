@@ -49,7 +49,7 @@ export function registerFreezeHandlers(app: SlackRouter, deps: Deps): void {
     await ack();
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
     if (!v.success) return;
-    const check = await checkOverride(deps, v.data.releaseId, body.user.id);
+    const check = await checkOverride(deps, v.data.releaseId, body.user.id, 'card');
     if (check.why) {
       return replyPrivately(deps, body, `:no_entry_sign: ${overrideDenialText(check.release, check.why)}`);
     }

@@ -60,7 +60,7 @@ export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
       case 'edit': {
         const snap = releaseSnapshot(deps, cmd.releaseId);
         if (!snap) return notFound(cmd.releaseId);
-        const { release, allowed } = await checkEdit(deps, cmd.releaseId, user);
+        const { release, allowed } = await checkEdit(deps, cmd.releaseId, user, 'command');
         if (!allowed) return reply(editDenialMessage(release));
         await ack();
         await deps.slack.openView(
@@ -100,7 +100,7 @@ export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
         return reply(simple(`\`/release ${cmd.sub}\` needs a release id, like \`/release ${cmd.sub} REL-12\`.`));
       case 'schedule': {
         if (!releaseSnapshot(deps, cmd.releaseId)) return notFound(cmd.releaseId);
-        const check = await checkScheduler(deps, cmd.releaseId, user);
+        const check = await checkScheduler(deps, cmd.releaseId, user, 'command');
         if (check.why) return reply(simple(`:no_entry_sign: ${scheduleDenialText(check.release, check.why)}`));
         await ack();
         await openScheduleModal(deps, cmd.releaseId, user, command.trigger_id);
