@@ -8,7 +8,7 @@ import type { CalendarFreeze, CalendarWindows, DeployCalendar } from '../../usec
 import { esc, escTrunc, relId } from '../format';
 import { ACTIONS } from '../ids';
 import type { Blocks } from './kit';
-import { actions, button, context, header, section } from './kit';
+import { actions, button, context, header, lineSections, section } from './kit';
 import type { SlackMessage } from './messages.view';
 
 const DAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -59,7 +59,7 @@ export function calendarMessage(cal: DeployCalendar, days: number): SlackMessage
   );
   const blocks: Blocks = [
     header(`Deploy calendar · next ${days} days`),
-    section(`*Scheduled deploys*\n${deploys.length ? deploys.slice(0, 40).join('\n') : '_none_'}`),
+    ...lineSections(['*Scheduled deploys*', ...(deploys.length ? deploys.slice(0, 40) : ['_none_'])]),
     ...cal.windows.map((w) => section(windowLines(w, zone, 20))),
     section(`*Freezes*\n${cal.freezes.length ? cal.freezes.slice(0, 20).map((f) => formatFreeze(f, zone)).join('\n') : '_none_'}`),
     context([`Times in ${zone}. Subscribe in a calendar app: \`GET /api/v1/calendar.ics?token=…\`.`]),

@@ -21,6 +21,24 @@ export function section(text: string, extra: Partial<Omit<SectionBlock, 'type' |
   return { type: 'section', text: md(truncate(text, LIMIT.sectionText)), ...extra };
 }
 
+/**
+ * Lines as as few sections as fit, each cut between lines rather than inside one: a cut in the middle of a line can
+ * split a mention, a `<!date^…>` or an `&amp;` and show it as raw text. (A single line over the limit is still cut.)
+ */
+export function lineSections(lines: readonly string[], max: number = LIMIT.sectionText): SectionBlock[] {
+  const chunks: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (current && current.length + 1 + line.length > max) {
+      chunks.push(current);
+      current = '';
+    }
+    current += (current ? '\n' : '') + line;
+  }
+  if (current) chunks.push(current);
+  return chunks.map((c) => section(c));
+}
+
 export function fields(items: readonly string[]): SectionBlock {
   return { type: 'section', fields: items.slice(0, 10).map((f) => md(truncate(f, LIMIT.field))) };
 }

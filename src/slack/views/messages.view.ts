@@ -11,7 +11,7 @@ import type { WhyReport } from '../../usecases/why';
 import { formatSlot } from '../../domain/calendar';
 import { esc, escTrunc, mention, mentions, relId, slackDate } from '../format';
 import type { Blocks } from './kit';
-import { context, divider, header, section } from './kit';
+import { context, divider, header, lineSections, section } from './kit';
 import { STATE_EMOJI, releaseCard, waitingOn } from './release-card.view';
 
 import type { SlackMessage } from './help.view';
@@ -50,17 +50,8 @@ export function auditMessage(release: Release, events: AuditRow[]): SlackMessage
     return `${slackDate(e.at, '{date_short} {time_secs}')} · \`${e.action}\` · ${actor}${details ? ` — ${escTrunc(details, 300)}` : ''}`;
   });
   const blocks: Blocks = [header(`Audit trail of ${relId(release.id)}`)];
-  const chunks: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    if (current.length + line.length + 1 > 2900) {
-      chunks.push(current);
-      current = '';
-    }
-    current += (current ? '\n' : '') + line;
-  }
-  if (current) chunks.push(current);
-  for (const chunk of chunks.slice(0, 45)) blocks.push(section(chunk));
+  const chunks = lineSections(lines, 2900);
+  blocks.push(...chunks.slice(0, 45));
   if (chunks.length > 45) blocks.push(context(['Older events are cut; `GET /api/v1/audit?release=…` has them all.']));
   if (events.length === 0) blocks.push(section('_No events._'));
   return { text: `Audit trail of ${relId(release.id)} (${events.length} events)`, blocks };
