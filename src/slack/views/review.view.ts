@@ -5,7 +5,7 @@ import type { Release } from '../../db/release.repo';
 import { esc, escTrunc, mention, mentions, relId } from '../format';
 import { ACTIONS, CALLBACKS, REVIEW_FIELDS as F } from '../ids';
 import type { Blocks } from './kit';
-import { actions, button, context, plain, section } from './kit';
+import { actions, button, context, lineSections, plain, section } from './kit';
 
 export const ACTION_ITEM_SLOTS = 3;
 
@@ -98,9 +98,10 @@ export function answerMessage(a: Pick<ReviewAnswerRow, 'userId' | 'wentWell' | '
   if (a.wentWell) parts.push(`*What went well*\n${escTrunc(a.wentWell, 700)}`);
   if (a.improve) parts.push(`*What to improve*\n${escTrunc(a.improve, 700)}`);
   if (a.incidents) parts.push(`*Incidents*\n${escTrunc(a.incidents, 700)}`);
-  if (items.length) parts.push(`*Action items*\n${items.map(itemLine).join('\n')}`);
+  if (items.length) parts.push('*Action items*', ...items.map(itemLine));
   const text = parts.join('\n');
-  return { text, blocks: [section(text)] };
+  // (three answers of 700 characters and a few action items pass a section's 3,000: the items must not be cut off)
+  return { text, blocks: lineSections(parts) };
 }
 
 export function reviewReminderMessage(r: Release): { text: string; blocks: Blocks } {
