@@ -167,3 +167,21 @@ describe('user text is escaped for mrkdwn everywhere Greenlight shows it', () =>
     expect(JSON.stringify(status.body)).toContain(`REL-${id}`);
   });
 });
+
+describe('long lists on the card', () => {
+  it('shows every link whole when they pass a section\'s 3,000 characters together', async () => {
+    const links = Array.from({ length: 6 }, (_, i) => `https://ci.example/run/${i}/${'z'.repeat(471)}`);
+    // within the 3,000 a release may have, but over a section's 3,000 once shown as <url> under the heading
+    expect(links.join('\n').length).toBeLessThanOrEqual(3000);
+    expect(`*Links*\n${links.map((l) => `<${l}>`).join('\n')}`.length).toBeGreaterThan(3000);
+    const created = await apiRequest(h, 'POST', '/api/v1/releases', {
+      body: { service: 'payments-api', version: '7.7.7', environment: 'production', changelog: 'Many links', rollback_plan: 'Redeploy', risk: 'low', requested_by: U.requester, links },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = Number(/\d+/.exec((created.body as { id: string }).id)?.[0]);
+    const card = await h.fake.waitFor(() => cardsIn(CHANNELS.payments).find((m) => textOf(m).includes(`REL-${id} ·`)));
+    const sections = (card.blocks ?? []).flatMap((b) => ((b as { type: string }).type === 'section' ? [(b as { text?: { text?: string } }).text?.text ?? ''] : []));
+    for (const s of sections) expect(s.length).toBeLessThanOrEqual(3000);
+    for (const l of links) expect(sections.join('\n')).toContain(`<${l}>`);
+  });
+});

@@ -7,7 +7,7 @@ import { esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '..
 import { ACTIONS } from '../ids';
 import { deployButtons, deployCardLines } from './deploy.view';
 import type { Blocks } from './kit';
-import { actions, button, context, divider, fields, header, section } from './kit';
+import { actions, button, context, divider, fields, header, lineSections, section } from './kit';
 
 export const STATE_EMOJI: Record<ReleaseState, string> = {
   review: ':eyes:',
@@ -128,13 +128,13 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
   } else if (s.freezeAhead && (r.state === 'scheduling' || r.state === 'scheduled' || isApprovalStage(r.state))) {
     blocks.push(context([`:snowflake: Freeze from ${slackDate(s.freezeAhead.start)} to ${slackDate(s.freezeAhead.end)}: ${escTrunc(s.freezeAhead.reason, 300)}`]));
   }
-  blocks.push(divider(), section(`*Approvals*\n${pipelineLines(s).join('\n')}`));
+  blocks.push(divider(), ...lineSections(['*Approvals*', ...pipelineLines(s)]));
   const notice = resetNotice(s);
   if (notice) blocks.push(context([notice]));
   blocks.push(section(`*Readiness*\n${readinessLines(s).join('\n')}`));
   blocks.push(section(`*Changelog*\n${escTrunc(r.changelog, 1500)}`));
   blocks.push(section(`*Rollback plan*\n${escTrunc(r.rollbackPlan, 1500)}`));
-  if (r.links.length > 0) blocks.push(section(`*Links*\n${r.links.map((l) => safeLink(l)).join('\n')}`));
+  if (r.links.length > 0) blocks.push(...lineSections(['*Links*', ...r.links.map((l) => safeLink(l))]));
   const post = deployCardLines(r, s.post, DRILL_STATES.includes(r.state));
   for (const text of post.sections) blocks.push(section(text));
   if (post.notes.length > 0) blocks.push(context(post.notes));
