@@ -15,7 +15,8 @@ export type ReportDecision =
 
 /**
  * What a deployment report (API or the card's Mark deployed / Mark failed) does to a release in `state`.
- * Reports may arrive twice or out of order: a `started` after `succeeded` changes nothing.
+ * Reports may arrive twice or out of order: a `started` after `succeeded` changes nothing. `succeeded` and `failed` are
+ * taken straight from `scheduled` (the pipeline may report only how it ended).
  */
 export function decideDeployReport(state: ReleaseState, report: DeployReport): ReportDecision {
   switch (report) {
@@ -28,7 +29,8 @@ export function decideDeployReport(state: ReleaseState, report: DeployReport): R
       if (state === 'monitoring' || state === 'released') return { kind: 'noop' };
       return { kind: 'conflict' };
     case 'failed':
-      if (state === 'deploying') return { kind: 'apply', to: 'failed' };
+      // like `succeeded`, it may come without a `started` first: a pipeline that failed before it could report
+      if (state === 'scheduled' || state === 'deploying') return { kind: 'apply', to: 'failed' };
       if (state === 'failed') return { kind: 'noop' };
       return { kind: 'conflict' };
     case 'rolled_back':

@@ -99,6 +99,19 @@ describe('deploy', () => {
     expect(audit).toContain(`deploy.succeeded:${U.ops}`);
   }, 60_000);
 
+  it('takes a failure reported straight from scheduled, as a pipeline that failed before it could report a start', async () => {
+    const t = await startHarness({ policy: policyWith({}) });
+    h = t;
+    const a = await scheduledRelease(t);
+    const res = await t.api('POST', `/api/v1/releases/REL-${a.id}/deployments`, { status: 'failed', url: 'https://ci.example/deploy/9' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'failed', changed: true });
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('Deploy failed'));
+    expect((await auditActions(t, a.id)).map((e) => e.action)).toContain('deploy.failed');
+    // a duplicate changes nothing
+    expect((await t.api('POST', `/api/v1/releases/${a.id}/deployments`, { status: 'failed' })).body).toMatchObject({ state: 'failed', changed: false });
+  }, 60_000);
+
   it('takes deployment reports over the API: bearer auth, validation, duplicates and out-of-order reports', async () => {
     const t = await startHarness({ policy: policyWith({}) });
     h = t;
@@ -115,9 +128,11 @@ describe('deploy', () => {
     // nothing changed through the refused calls
     expect(((await t.api('GET', `/api/v1/releases/${a.id}`)).body as { state: string }).state).toBe('scheduled');
 
-    // failed before it started: the state cannot take it
-    const early = await t.api('POST', path, { status: 'failed' });
+    // a release still in review cannot take a deployment report
+    const inReview = await requestRelease(t);
+    const early = await t.api('POST', `/api/v1/releases/${inReview.id}/deployments`, { status: 'failed' });
     expect(early.status).toBe(409);
+    expect(early.headers.get('content-type')).toBe('application/problem+json');
 
     let res = await t.api('POST', path, { status: 'started', url: 'https://ci.example/deploy/7' });
     expect(res.status).toBe(200);

@@ -10,6 +10,9 @@ describe('deploy reports', () => {
     expect(decideDeployReport('monitoring', 'started')).toEqual({ kind: 'noop' });
     expect(decideDeployReport('monitoring', 'failed')).toEqual({ kind: 'conflict' });
     expect(decideDeployReport('deploying', 'failed')).toEqual({ kind: 'apply', to: 'failed' });
+    expect(decideDeployReport('scheduled', 'failed')).toEqual({ kind: 'apply', to: 'failed' });
+    expect(decideDeployReport('scheduled', 'succeeded')).toEqual({ kind: 'apply', to: 'monitoring' });
+    expect(decideDeployReport('qa', 'failed')).toEqual({ kind: 'conflict' });
     expect(decideDeployReport('failed', 'rolled_back')).toEqual({ kind: 'apply', to: 'rolled_back' });
     expect(decideDeployReport('rolled_back', 'rolled_back')).toEqual({ kind: 'noop' });
     expect(decideDeployReport('review', 'started')).toEqual({ kind: 'conflict' });
