@@ -131,7 +131,8 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       ? { pattern: `${hours.start % 60} ${Math.floor(hours.start / 60)} * * ${hours.days.map((d) => d % 7).join(',')}`, tz: policy.timezone }
       : null,
   });
-  const deps: Deps = { db: database.db, now, policy, slack, cards, timers, logger, webhookSecret: env.webhookSecret };
+  const background = new InFlight();
+  const deps: Deps = { db: database.db, now, policy, slack, cards, timers, logger, webhookSecret: env.webhookSecret, background };
   deps.deployments = deploymentsPort(deps);
   const homes = new HomePublisher(() => deps);
   deps.homes = homes;
@@ -246,6 +247,8 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       // 2. Slack listeners still working after their ack, 3. timer jobs running now (worker.close waits for them),
       // 4. the card updates and thread posts all of those queued, and only then 5. Redis and the database.
       if (!(await inflight.idle(15_000))) logger.warn('shutdown: Slack listeners still running after 15 s; stopping anyway');
+      // (announcements and timers that follow a saved change, sent after its answer)
+      if (!(await background.idle(10_000))) logger.warn('shutdown: work after a saved change still running after 10 s; stopping anyway');
       await timers.close();
       await cards.idle();
       releaseEvents.close();

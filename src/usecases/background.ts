@@ -6,8 +6,10 @@
  */
 import type { Deps } from './deps';
 
-export function inBackground(deps: Pick<Deps, 'logger'>, what: string, task: () => Promise<unknown>): void {
-  void Promise.resolve()
+export function inBackground(deps: Pick<Deps, 'logger' | 'background'>, what: string, task: () => Promise<unknown>): void {
+  const work = Promise.resolve()
     .then(task)
     .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, `could not ${what}`));
+  // shutdown lets it finish before Redis and the database close
+  void deps.background?.track(work);
 }

@@ -1,3 +1,4 @@
+import type { InFlight } from '../inflight';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import type { Policy } from '../config';
@@ -23,5 +24,7 @@ export interface Deps {
   webhookSecret?: string | null;
   /** App Home: publishes a Home when it is opened and re-publishes the Homes a release change concerns. */
   homes?: HomeRefresher;
+  /** Work that follows a saved change without holding up its answer (src/usecases/background.ts); shutdown waits for it. */
+  background?: InFlight;
   logger: Logger;
 }
