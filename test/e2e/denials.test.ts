@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollBack } from '../../src/usecases/deploy';
 import type { AuditJson, Harness } from '../support/harness';
 import { CHANNELS, U, approveAndWait, approveToScheduling, findCard, getRelease, openModal, releaseState, requestRelease, responsesTo, startHarness, waitForCard } from '../support/harness';
 import { DEPLOYING, policyWith, scheduledRelease } from '../support/deploy-fixtures';
@@ -103,6 +104,16 @@ describe('refused clicks are audited', () => {
     const rollback = await denials(id, 'rollback.denied');
     expect(rollback).toHaveLength(1);
     expect(rollback[0]).toMatchObject({ actor: U.outsider, details: { reason: 'not_allowed', attempted: 'roll_back', state: 'deploying', via: 'slack' } });
+
+    // once operations have rolled it back, a stale Roll back (an old DM's button) is still refused to an outsider
+    // and audited, while operations hear it is under way
+    await h.driver.clickButton(U.ops, card, 'Roll back');
+    await expect.poll(async () => (await denials(id, 'release.rollback_requested')).length, { timeout: 10_000 }).toBe(1);
+    expect(await rollBack(h.gl.deps, { releaseId: id, actor: U.outsider })).toMatchObject({ kind: 'denied' });
+    expect(await rollBack(h.gl.deps, { releaseId: id, actor: U.ops })).toMatchObject({ kind: 'already' });
+    const after = await denials(id, 'rollback.denied');
+    expect(after).toHaveLength(2);
+    expect(after[1]).toMatchObject({ actor: U.outsider, details: { reason: 'not_allowed', attempted: 'roll_back' } });
   }, 60_000);
 
   it('an allowed click writes no denial', async () => {
