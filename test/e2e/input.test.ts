@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubmitValue } from '../../src/fake-slack';
 import type { Harness } from '../support/harness';
+import { ACTIONS } from '../../src/slack/ids';
 import {
+  BOT_TOKEN,
   CHANNELS,
   DEFAULT_REQUEST,
   U,
@@ -11,6 +13,7 @@ import {
   getRelease,
   isTopLevel,
   requestRelease,
+  responsesTo,
   startHarness,
   textOf,
 } from '../support/harness';
@@ -183,5 +186,34 @@ describe('long lists on the card', () => {
     const sections = (card.blocks ?? []).flatMap((b) => ((b as { type: string }).type === 'section' ? [(b as { text?: { text?: string } }).text?.text ?? ''] : []));
     for (const s of sections) expect(s.length).toBeLessThanOrEqual(3000);
     for (const l of links) expect(sections.join('\n')).toContain(`<${l}>`);
+  });
+});
+
+describe('a button whose value cannot be read', () => {
+  it('gets a private answer, for Schedule and Emergency override too, instead of silence', async () => {
+    // a message with Greenlight's buttons carrying a value it never wrote (an old or tampered message)
+    const posted = await fetch(`${h.fake.url}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({
+        channel: CHANNELS.payments,
+        text: 'old buttons',
+        blocks: [
+          {
+            type: 'actions',
+            elements: [
+              { type: 'button', text: { type: 'plain_text', text: 'Schedule' }, action_id: ACTIONS.schedule, value: 'not-a-release' },
+              { type: 'button', text: { type: 'plain_text', text: 'Emergency override' }, action_id: ACTIONS.override, value: 'not-a-release' },
+            ],
+          },
+        ],
+      }),
+    });
+    const { ts } = (await posted.json()) as { ts: string };
+    for (const label of ['Schedule', 'Emergency override']) {
+      const before = responsesTo(h, U.ops, 'That button is out of date').length;
+      expect((await h.driver.clickButton(U.ops, { channel: CHANNELS.payments, ts }, label)).status).toBe(200);
+      await h.fake.waitFor(() => responsesTo(h, U.ops, 'That button is out of date').length > before || undefined, { description: `the answer to ${label}` });
+    }
   });
 });

@@ -48,7 +48,7 @@ export function registerFreezeHandlers(app: SlackRouter, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.override, async ({ ack, body }) => {
     await ack();
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
-    if (!v.success) return;
+    if (!v.success) return replyPrivately(deps, body, 'That button is out of date. Use `/release list` to find the release.');
     const check = await checkOverride(deps, v.data.releaseId, body.user.id, 'card');
     if (check.why) {
       return replyPrivately(deps, body, `:no_entry_sign: ${overrideDenialText(check.release, check.why)}`);

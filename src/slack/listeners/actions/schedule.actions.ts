@@ -32,7 +32,7 @@ export function registerScheduleActions(app: SlackRouter, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.schedule, async ({ ack, body }) => {
     await ack();
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
-    if (!v.success) return;
+    if (!v.success) return replyPrivately(deps, body, 'That button is out of date. Use `/release list` to find the release.');
     const refusal = await openScheduleModal(deps, v.data.releaseId, body.user.id, body.trigger_id);
     if (refusal) await replyPrivately(deps, body, `:no_entry_sign: ${refusal}`);
   });
