@@ -2,7 +2,7 @@
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
-import { findReleaseByIdempotencyKey, insertRelease } from '../db/release.repo';
+import { findReleaseByIdempotencyKey, getRelease, insertRelease } from '../db/release.repo';
 import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { Deps } from './deps';
 import type { ReleaseFields, ReleaseFieldsInput } from './release-input';
@@ -71,7 +71,13 @@ export async function announceRequest(deps: Deps, release: Release): Promise<voi
   await deps.cards.refresh(release.id);
   void deps.timers.syncRelease(release.id);
   await deps.cards.thread(release.id, `:inbox_tray: ${mention(release.requestedBy)} requested this release. Initial review is next.`);
-  const where = release.cardChannel ? ` Its card is in <#${release.cardChannel}>.` : '';
+  // Only where the card really is: Slack refuses a post to a private channel the app is not in (not_in_channel).
+  const posted = getRelease(deps.db, release.id)?.cardTs;
+  const where = !release.cardChannel
+    ? ''
+    : posted
+      ? ` Its card is in <#${release.cardChannel}>.`
+      : ` Its card could not be posted in <#${release.cardChannel}>: invite Greenlight there (\`/invite @Greenlight\`) and it is posted at the release's next change; \`/release status ${relId(release.id)}\` shows it meanwhile.`;
   try {
     await deps.slack.dm(release.requestedBy, {
       text: `:inbox_tray: Your release ${relId(release.id)} (${esc(release.service)} ${escTrunc(release.version, 64)}, ${release.environment}) is requested.${where} I'll keep you posted here.`,

@@ -217,3 +217,18 @@ describe('a button whose value cannot be read', () => {
     }
   });
 });
+
+describe('a card Slack refuses to post', () => {
+  it('tells the requester where it could not go and what to do, instead of pointing at a card that is not there', async () => {
+    h.fake.failNext('chat.postMessage', { error: 'not_in_channel' });
+    const created = await apiRequest(h, 'POST', '/api/v1/releases', {
+      body: { service: 'payments-api', version: '8.8.8', environment: 'production', changelog: 'x', rollback_plan: 'y', risk: 'low', requested_by: U.requester },
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    const dm = await h.fake.waitFor(() => h.fake.dms(U.requester).find((m) => m.text.includes(`${id} (`)), { description: 'the confirmation DM' });
+    expect(dm.text).toContain(`Its card could not be posted in <#${CHANNELS.payments}>: invite Greenlight there`);
+    expect(dm.text).not.toContain('Its card is in');
+    expect(cardsIn(CHANNELS.payments).some((m) => textOf(m).includes(`${id} ·`))).toBe(false);
+  });
+});
