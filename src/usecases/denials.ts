@@ -8,7 +8,15 @@ import type { ReleaseState } from '../domain/types';
 import type { Deps } from './deps';
 
 /** `<area>.denied`, in the vocabulary of the events the area writes when it succeeds. */
-export type DeniedAction = 'approval.denied' | 'edit.denied' | 'schedule.denied' | 'override.denied' | 'deploy.denied' | 'rollback.denied' | 'monitoring.denied';
+export type DeniedAction =
+  | 'approval.denied'
+  | 'edit.denied'
+  | 'schedule.denied'
+  | 'override.denied'
+  | 'deploy.denied'
+  | 'rollback.denied'
+  | 'monitoring.denied'
+  | 'review.denied';
 
 export interface Denial {
   releaseId: number;

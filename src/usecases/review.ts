@@ -3,6 +3,7 @@
  * failed deploy or a break-glass release), collects answers and action items, reminds who has not answered once,
  * reminds action-item owners on the due date, and a release manager closes it with a summary.
  */
+import { auditDenial } from './denials';
 import { inBackground } from './background';
 import { DateTime } from 'luxon';
 import { inTransaction } from '../db/client';
@@ -235,7 +236,9 @@ export async function checkCloser(deps: Deps, releaseId: number, actor: string):
   if (!r || !review) return 'This release has no review open.';
   if (review.closedAt) return 'This review is already closed.';
   const roles = await rolesOf(deps, r.service, actor);
-  return roles.includes('release_manager') ? null : `Only release managers can close the ${relId(r.id)} review.`;
+  if (roles.includes('release_manager')) return null;
+  auditDenial(deps, { releaseId: r.id, actor, action: 'review.denied', reason: 'not_release_manager', attempted: 'close', state: r.state });
+  return `Only release managers can close the ${relId(r.id)} review.`;
 }
 
 export function reviewOpenFor(deps: Pick<Deps, 'db'>, releaseId: number): boolean {

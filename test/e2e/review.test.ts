@@ -68,6 +68,7 @@ describe('post-release review', () => {
     // only a release manager closes it
     await t.driver.clickButton(U.reviewer, at, 'Close review');
     await t.fake.waitFor(() => responsesTo(t, U.reviewer, 'Only release managers can close').length > 0 || undefined);
+    expect((await auditActions(t, a.id)).filter((e) => e.action === 'review.denied').map((e) => e.actor)).toEqual([U.reviewer]);
     await t.driver.clickButton(U.rm, at, 'Close review');
     const close = await openModal(t, U.rm, 'review.close_summary');
     expect((await t.driver.submitView(U.rm, close.id, { Summary: 'Good release; dashboard follow-up done.' })).outcome.outcome).toBe('closed');
