@@ -16,16 +16,20 @@ export type DeniedAction =
   | 'deploy.denied'
   | 'rollback.denied'
   | 'monitoring.denied'
-  | 'review.denied';
+  | 'review.denied'
+  | 'freeze.denied'
+  | 'windows.denied'
+  | 'roles.denied';
 
 export interface Denial {
-  releaseId: number;
+  /** The release refused, or null for settings that belong to no release (freezes, windows, roles). */
+  releaseId: number | null;
   actor: string;
   action: DeniedAction;
   /** The refusal's kind (`not_in_role`, `self_action`, `wrong_state`…), not its wording. */
   reason: string;
-  /** The release's state when it was refused. */
-  state: ReleaseState;
+  /** The release's state when it was refused (left out when there is no release). */
+  state?: ReleaseState;
   /** Where the attempt came from (`card`, `home`, `dm`, `command`, `slack`, `api`), when the use case knows. */
   via?: string;
   /** Anything else worth keeping, such as what was attempted. */

@@ -13,6 +13,7 @@ import { freezeApplies } from '../domain/calendar';
 import { escTrunc, mention, relId } from '../slack/format';
 import { freezeAnnouncement } from '../slack/views/freeze.view';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { isAdmin, rolesOf } from './roles';
 import { effectiveFreezes } from './slots';
 import { tellUnscheduled, unscheduleInTx } from './unschedule';
@@ -44,7 +45,10 @@ export type FreezeResult =
   | { kind: 'denied' };
 
 export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<FreezeResult> {
-  if (!(await canManageFreezes(deps, input.actor))) return { kind: 'denied' };
+  if (!(await canManageFreezes(deps, input.actor))) {
+    auditDenial(deps, { releaseId: null, actor: input.actor, action: 'freeze.denied', reason: 'not_release_manager', attempted: 'declare', via: 'modal' });
+    return { kind: 'denied' };
+  }
   const zone = deps.policy.timezone;
   const now = deps.now();
   const errors: Partial<Record<'start' | 'end' | 'reason' | 'services', string>> = {};

@@ -267,6 +267,7 @@ export async function markActionDone(deps: Deps, input: { itemId: number; actor:
   const r = getRelease(deps.db, item.releaseId);
   if (!r) return { ok: false, text: 'That release no longer exists.' };
   if (item.owner !== input.actor && !(await rolesOf(deps, r.service, input.actor)).includes('release_manager')) {
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'review.denied', reason: 'not_owner', attempted: 'action_item_done', item: item.id, state: r.state, via: 'slack' });
     return { ok: false, text: 'Only its owner or a release manager can mark this action item done.' };
   }
   const now = deps.now();

@@ -4,14 +4,18 @@ import { appendAudit } from '../db/audit.repo';
 import { setRoleMembers } from '../db/release.repo';
 import type { Role } from '../domain/types';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { GLOBAL_SCOPE, isAdmin, membersFor } from './roles';
 
 export type SetRolesResult = { kind: 'saved'; changed: Role[] } | { kind: 'denied' };
 
 export function setRoles(deps: Deps, input: { actor: string; service: string | null; members: Partial<Record<Role, string[]>> }): SetRolesResult {
-  if (!isAdmin(deps, input.actor)) return { kind: 'denied' };
-  const now = deps.now();
   const scope = input.service ?? GLOBAL_SCOPE;
+  if (!isAdmin(deps, input.actor)) {
+    auditDenial(deps, { releaseId: null, actor: input.actor, action: 'roles.denied', reason: 'not_admin', attempted: 'save', scope, via: 'modal' });
+    return { kind: 'denied' };
+  }
+  const now = deps.now();
   return inTransaction(deps.db, (tx) => {
     const current = membersFor({ db: tx, policy: deps.policy }, input.service);
     const changed: Role[] = [];

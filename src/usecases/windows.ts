@@ -18,6 +18,7 @@ import { ENVIRONMENTS } from '../domain/types';
 import { mention, relId } from '../slack/format';
 import { windowsAnnouncement } from '../slack/views/windows.view';
 import type { Deps, WorkflowPolicy } from './deps';
+import { auditDenial } from './denials';
 import { isAdmin } from './roles';
 import { tellUnscheduled, unscheduleInTx } from './unschedule';
 
@@ -58,8 +59,18 @@ export type SetWindowsResult =
  * stored and audited (`windows.updated`, before and after), the change is announced, and every scheduled release of
  * those environments whose slot is now outside the windows goes back to scheduling, its owners told.
  */
+/**
+ * May `actor` edit the deploy windows (open the editor from `via`)? Admins only; anyone else is refused, and the
+ * refusal is audited (`windows.denied`) like every other.
+ */
+export function mayEditWindows(deps: Deps, actor: string, via: 'command' | 'slack' | 'modal'): boolean {
+  if (isAdmin(deps, actor)) return true;
+  auditDenial(deps, { releaseId: null, actor, action: 'windows.denied', reason: 'not_admin', attempted: via === 'modal' ? 'save' : 'open_editor', via });
+  return false;
+}
+
 export function setWindows(deps: Deps, input: { actor: string; texts: Partial<Record<Environment, string>> }): SetWindowsResult {
-  if (!isAdmin(deps, input.actor)) return { kind: 'denied' };
+  if (!mayEditWindows(deps, input.actor, 'modal')) return { kind: 'denied' };
   const errors: WindowsInputErrors = {};
   const parsed: Partial<Record<Environment, WindowSpec>> = {};
   for (const env of ENVIRONMENTS) {

@@ -5,6 +5,7 @@ import {
   CHANNELS,
   U,
   apiRequest,
+  forgedSubmission,
   approveAndWait,
   getRelease,
   releaseState,
@@ -170,24 +171,16 @@ describe('/release roles', () => {
     const cmd = await h.driver.command(U.admin, 'roles web');
     expect(cmd.status).toBe(200);
     const modal = await h.fake.waitFor(() => h.fake.openViews(U.admin).find((v) => v.callback_id === 'roles.edit' && v.private_metadata.includes('web')));
-    const state = h.driver.buildViewState(U.admin, modal, { QA: [U.outsider] });
-    const payload = {
-      type: 'view_submission',
-      team: { id: h.driver.teamId, domain: h.fake.identity.teamDomain },
-      user: { id: U.outsider, username: 'u0out', name: 'u0out', team_id: h.driver.teamId },
-      api_app_id: h.driver.appId,
-      token: 'fake-verification-token',
-      trigger_id: h.fake.issueTriggerId(U.outsider),
-      view: { ...modal, state: { values: state } },
-      response_urls: [],
-      is_enterprise_install: false,
-      enterprise: null,
-    };
-    const res = await h.driver.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    const res = await forgedSubmission(h, U.admin, U.outsider, modal, { QA: [U.outsider] });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ response_action: 'errors', errors: { role_developer: 'Only admins can change roles.' } });
     expect((await ask(U.outsider, 'roles web')).all).toContain(`*QA*: <@${U.qa}>, <@${U.outsider}>`);
     const audit = await apiRequest(h, 'GET', '/api/v1/audit?limit=1000');
-    expect((audit.body as { items: { action: string }[] }).items.filter((e) => e.action === 'roles.updated')).toHaveLength(1);
+    const items = (audit.body as { items: { action: string; actor: string; release: unknown; details: Record<string, unknown> }[] }).items;
+    expect(items.filter((e) => e.action === 'roles.updated')).toHaveLength(1);
+    // the refusal is audited like any other, with no release to attach it to
+    expect(items.filter((e) => e.action === 'roles.denied')).toEqual([
+      expect.objectContaining({ actor: U.outsider, release: null, details: { reason: 'not_admin', attempted: 'save', scope: 'web', via: 'modal' } }),
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import type { Harness } from '../support/harness';
-import { CHANNELS, TIMER_POLICY, U, approveToScheduling, offsetToBeforeSlot, openModal, requestRelease, startHarness, textOf, waitForCard } from '../support/harness';
+import { CHANNELS, TIMER_POLICY, U, approveToScheduling, forgedSubmission, offsetToBeforeSlot, openModal, requestRelease, startHarness, textOf, waitForCard } from '../support/harness';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -70,6 +70,16 @@ describe('freezes declared in Slack', () => {
     // answered before the announcement went through, not after it
     expect(announced()).toBeUndefined();
     await t.fake.waitFor(announced, { timeoutMs: 20_000 });
+
+    // the same modal submitted by someone who may not declare freezes (a forged or replayed payload): refused
+    // inline, nothing declared, and the refusal audited
+    const forged = await forgedSubmission(t, U.rm, U.outsider, modal, { 'First day': day, 'Last day': day, Reason: 'Not mine to call' });
+    expect(forged.body).toEqual({ response_action: 'errors', errors: { freeze_reason: 'Only admins and release managers can declare freezes.' } });
+    const audit = ((await t.api('GET', '/api/v1/audit')).body as { items: { action: string; actor: string; release: unknown; details: Record<string, unknown> }[] }).items;
+    expect(audit.filter((e) => e.action === 'freeze.declared')).toHaveLength(1);
+    expect(audit.filter((e) => e.action === 'freeze.denied')).toEqual([
+      expect.objectContaining({ actor: U.outsider, release: null, details: { reason: 'not_release_manager', attempted: 'declare', via: 'modal' } }),
+    ]);
   }, 40_000);
 
   it('break-glass: needs a release manager who is not the requester and a reason; lifts the freeze until it expires', async () => {

@@ -55,6 +55,12 @@ describe('post-release review', () => {
     // the owner is reminded on the due date, with Done
     const due = await t.fake.waitFor(() => t.fake.dms(U.qa).find((m) => textOf(m).includes(`REL-${a.id} review is due today`)), { timeoutMs: 15_000 });
     expect(textOf(due)).toContain('Add a checkout dashboard');
+    // someone else's Done (a forwarded or forged click) is refused privately and audited
+    await t.driver.clickButton(U.outsider, { channel: due.channel, ts: due.ts }, 'Done');
+    await t.fake.waitFor(() => responsesTo(t, U.outsider, 'Only its owner or a release manager').length > 0 || undefined);
+    expect((await auditActions(t, a.id)).filter((e) => e.action === 'review.denied')).toEqual([
+      expect.objectContaining({ actor: U.outsider, details: expect.objectContaining({ reason: 'not_owner', attempted: 'action_item_done', state: 'released' }) }),
+    ]);
     await t.driver.clickButton(U.qa, { channel: due.channel, ts: due.ts }, 'Done');
     await waitForThread(t, at, `<@${U.qa}> marked an action item of the REL-${a.id} review done`);
     await t.driver.clickButton(U.qa, { channel: due.channel, ts: due.ts }, 'Done');
@@ -68,7 +74,7 @@ describe('post-release review', () => {
     // only a release manager closes it
     await t.driver.clickButton(U.reviewer, at, 'Close review');
     await t.fake.waitFor(() => responsesTo(t, U.reviewer, 'Only release managers can close').length > 0 || undefined);
-    expect((await auditActions(t, a.id)).filter((e) => e.action === 'review.denied').map((e) => e.actor)).toEqual([U.reviewer]);
+    expect((await auditActions(t, a.id)).filter((e) => e.action === 'review.denied').map((e) => e.actor)).toEqual([U.outsider, U.reviewer]);
     await t.driver.clickButton(U.rm, at, 'Close review');
     const close = await openModal(t, U.rm, 'review.close_summary');
     expect((await t.driver.submitView(U.rm, close.id, { Summary: 'Good release; dashboard follow-up done.' })).outcome.outcome).toBe('closed');

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SlackView, SubmitValue } from '../../src/fake-slack';
 import type { Harness } from '../support/harness';
-import { API_TOKEN, CHANNELS, TIMER_POLICY, U, approveToScheduling, offsetToBeforeSlot, requestRelease, startHarness, waitForCard } from '../support/harness';
+import { API_TOKEN, CHANNELS, TIMER_POLICY, U, approveToScheduling, forgedSubmission, offsetToBeforeSlot, requestRelease, startHarness, waitForCard } from '../support/harness';
 
 const DAY = 86_400_000;
 
@@ -160,23 +160,17 @@ describe('deploy windows edited in Slack', () => {
 
     // a submission of the editor by someone else (a forged or replayed payload) is refused inline
     const view = await openEditor(t);
-    const values = t.driver.buildViewState(U.admin, view, { Production: 'always' });
-    const payload = {
-      type: 'view_submission',
-      team: { id: t.driver.teamId, domain: t.fake.identity.teamDomain },
-      user: { id: U.outsider, username: 'u0out', name: 'u0out', team_id: t.driver.teamId },
-      api_app_id: t.driver.appId,
-      token: 'fake-verification-token',
-      trigger_id: t.fake.issueTriggerId(U.outsider),
-      view: { ...view, state: { values } },
-      response_urls: [],
-      is_enterprise_install: false,
-      enterprise: null,
-    };
-    const res = await t.driver.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    const res = await forgedSubmission(t, U.admin, U.outsider, view, { Production: 'always' });
     expect(res.body).toMatchObject({ response_action: 'errors', errors: { window_production: expect.stringContaining('Only admins') } });
     expect(await command(t, U.outsider, 'windows')).toContain('Tue 10:00–16:00');
-    expect((await auditItems(t)).some((e) => e.action === 'windows.updated')).toBe(false);
+    const audit = await auditItems(t);
+    expect(audit.some((e) => e.action === 'windows.updated')).toBe(false);
+    // each refusal is audited: the command, the button and the forged submission
+    expect(audit.filter((e) => e.action === 'windows.denied').map((e) => [e.actor, e.release, e.details])).toEqual([
+      [U.rm, null, { reason: 'not_admin', attempted: 'open_editor', via: 'command' }],
+      [U.ops, null, { reason: 'not_admin', attempted: 'open_editor', via: 'slack' }],
+      [U.outsider, null, { reason: 'not_admin', attempted: 'save', via: 'modal' }],
+    ]);
   }, 60_000);
 
   it('a scheduled release whose slot leaves the windows goes back to scheduling and its owners are told', async () => {

@@ -193,6 +193,27 @@ export async function openModal(h: Harness, user: string, callbackId?: string): 
   );
 }
 
+/**
+ * Submits `view` (open for `owner`) as `asUser` instead, with `values` by label: what a forged or replayed payload
+ * looks like, signed like any other, since Slack's client never lets one person submit another's modal.
+ */
+export async function forgedSubmission(h: Harness, owner: string, asUser: string, view: SlackView, values: Record<string, SubmitValue>): Promise<{ status: number; body: unknown }> {
+  const state = h.driver.buildViewState(owner, view, values);
+  const payload = {
+    type: 'view_submission',
+    team: { id: h.driver.teamId, domain: h.fake.identity.teamDomain },
+    user: { id: asUser, username: asUser.toLowerCase(), name: asUser.toLowerCase(), team_id: h.driver.teamId },
+    api_app_id: h.driver.appId,
+    token: 'fake-verification-token',
+    trigger_id: h.fake.issueTriggerId(asUser),
+    view: { ...view, state: { values: state } },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+  return h.driver.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+}
+
 /** A channel message that is not a reply (a thread parent carries its own ts as thread_ts). */
 export function isTopLevel(m: SlackMessage): boolean {
   return !m.thread_ts || m.thread_ts === m.ts;

@@ -3,8 +3,7 @@ import type { BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackRouter } from '../../router';
 import { ENVIRONMENTS } from '../../../domain/types';
 import type { Deps } from '../../../usecases/deps';
-import { isAdmin } from '../../../usecases/roles';
-import { allWindows, setWindows } from '../../../usecases/windows';
+import { allWindows, mayEditWindows, setWindows } from '../../../usecases/windows';
 import { ACTIONS, CALLBACKS, WINDOW_FIELDS } from '../../ids';
 import { windowsModal } from '../../views/windows.view';
 import { parseState, textOf } from '../parse';
@@ -19,7 +18,7 @@ export async function openWindowsModal(deps: Deps, triggerId: string): Promise<v
 export function registerWindowsHandlers(app: SlackRouter, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.editWindows, async ({ ack, body }) => {
     await ack();
-    if (!isAdmin(deps, body.user.id)) return replyPrivately(deps, body, WINDOWS_DENIED);
+    if (!mayEditWindows(deps, body.user.id, 'slack')) return replyPrivately(deps, body, WINDOWS_DENIED);
     await openWindowsModal(deps, body.trigger_id);
   });
 

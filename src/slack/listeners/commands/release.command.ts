@@ -21,6 +21,7 @@ import { parseStatsArgs, releaseStats } from '../../../usecases/stats';
 import { statsMessage } from '../../views/stats.view';
 import { deployCalendar, windowsOverview } from '../../../usecases/calendar';
 import { calendarMessage, windowsMessage } from '../../views/calendar.view';
+import { mayEditWindows } from '../../../usecases/windows';
 
 const CALENDAR_DAYS = 14;
 
@@ -116,7 +117,7 @@ export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
       case 'windows': {
         const admin = isAdmin(deps, user);
         if (!/^edit$/i.test(cmd.args.trim())) return reply(windowsMessage(windowsOverview(deps, deps.now()), deps.policy.timezone, admin));
-        if (!admin) return reply(simple(WINDOWS_DENIED));
+        if (!mayEditWindows(deps, user, 'command')) return reply(simple(WINDOWS_DENIED));
         await ack();
         await openWindowsModal(deps, command.trigger_id);
         return;
