@@ -2,6 +2,12 @@
 import type { Deps } from '../../usecases/deps';
 import type { SlackMessage } from '../views/messages.view';
 
+/** The answer to a button whose value can't be read (an old message, a changed layout, a forged click). */
+export const BUTTON_OUT_OF_DATE = 'That button is out of date. Use `/release list` to find the release.';
+
+/** The inline error for a modal whose hidden state can't be read (opened before an upgrade, or forged). */
+export const FORM_OUT_OF_DATE = 'This form is out of date. Close it and start again.';
+
 /** The parts of an interaction payload a private reply needs. */
 export interface ReplyTarget {
   response_url?: string;

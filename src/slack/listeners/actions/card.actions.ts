@@ -15,7 +15,7 @@ import { readinessModal } from '../../views/readiness.view';
 import { reasonModal } from '../../views/reason.view';
 import { requestModal } from '../../views/request-release.view';
 import { cardValueSchema } from '../parse';
-import { replyPrivately } from '../reply';
+import { BUTTON_OUT_OF_DATE, replyPrivately } from '../reply';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -33,7 +33,7 @@ export function registerCardActions(app: SlackRouter, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.approve, async ({ ack, body }) => {
     await ack();
     const v = parseValue(body);
-    if (!v) return replyPrivately(deps, body, { text: 'That button is out of date. Use `/release list` to find the release.' });
+    if (!v) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     // A release that no longer exists surfaces as NotFoundError through the error boundary.
     const res = await approveRelease(deps, { releaseId: v.releaseId, actor: body.user.id, seenRev: v.rev, via: where(body) });
     if (res.kind === 'denied') {
@@ -49,7 +49,7 @@ export function registerCardActions(app: SlackRouter, deps: Deps): void {
     app.action<ButtonBody>(actionId, async ({ ack, body }) => {
       await ack();
       const v = parseValue(body);
-      if (!v) return replyPrivately(deps, body, { text: 'That button is out of date.' });
+      if (!v) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
       const snap = approvalSnapshot(deps, v.releaseId);
       if (!snap) return replyPrivately(deps, body, { text: `${relId(v.releaseId)} no longer exists.` });
       const check = await checkStageDecision(deps, { releaseId: v.releaseId, actor: body.user.id, decision, via: where(body) });

@@ -5,7 +5,7 @@ import type { Deps } from '../../../usecases/deps';
 import { allGood, foundIssue, markRolledBack, reportDeployment, rollBack, rollbackDenialText, startDeploy } from '../../../usecases/deploy';
 import { ACTIONS } from '../../ids';
 import { cardValueSchema } from '../parse';
-import { replyPrivately } from '../reply';
+import { BUTTON_OUT_OF_DATE, replyPrivately } from '../reply';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -18,7 +18,7 @@ export function registerDeployActions(app: SlackRouter, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.startDeploy, async ({ ack, body }) => {
     await ack();
     const id = releaseOf(body);
-    if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
+    if (id === null) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     const res = await startDeploy(deps, { releaseId: id, actor: body.user.id });
     if (res.kind === 'denied') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
   });
@@ -30,7 +30,7 @@ export function registerDeployActions(app: SlackRouter, deps: Deps): void {
     app.action<ButtonBody>(actionId, async ({ ack, body }) => {
       await ack();
       const id = releaseOf(body);
-      if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
+      if (id === null) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
       const res = await reportDeployment(deps, { releaseId: id, status, actor: body.user.id, via: 'slack' });
       if (res.kind === 'denied') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
       if (res.kind === 'conflict') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
@@ -41,7 +41,7 @@ export function registerDeployActions(app: SlackRouter, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.rollBack, async ({ ack, body }) => {
     await ack();
     const id = releaseOf(body);
-    if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
+    if (id === null) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     const res = await rollBack(deps, { releaseId: id, actor: body.user.id });
     if (res.kind === 'denied' || res.kind === 'already') return replyPrivately(deps, body, `:no_entry_sign: ${rollbackDenialText(res)}`);
   });
@@ -49,7 +49,7 @@ export function registerDeployActions(app: SlackRouter, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.markRolledBack, async ({ ack, body }) => {
     await ack();
     const id = releaseOf(body);
-    if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
+    if (id === null) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     const res = await markRolledBack(deps, { releaseId: id, actor: body.user.id });
     if (!res.ok) return replyPrivately(deps, body, `:no_entry_sign: ${res.text}`);
   });
@@ -61,7 +61,7 @@ export function registerDeployActions(app: SlackRouter, deps: Deps): void {
     app.action<ButtonBody>(actionId, async ({ ack, body }) => {
       await ack();
       const id = releaseOf(body);
-      if (id === null) return replyPrivately(deps, body, 'That button is out of date.');
+      if (id === null) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
       const res = await fn(deps, { releaseId: id, actor: body.user.id });
       return replyPrivately(deps, body, res.kind === 'denied' ? `:no_entry_sign: ${res.text}` : res.text);
     });

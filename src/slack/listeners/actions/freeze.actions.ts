@@ -12,7 +12,7 @@ import { freezeListMessage, freezeModal } from '../../views/freeze.view';
 import type { SlackMessage } from '../../views/messages.view';
 import { overrideModal } from '../../views/override.view';
 import { cardValueSchema, releaseMetaSchema, parseJsonMeta, parseState, textOf } from '../parse';
-import { replyPrivately } from '../reply';
+import { BUTTON_OUT_OF_DATE, FORM_OUT_OF_DATE, replyPrivately } from '../reply';
 
 /** `/release freeze [list]`: the list message, or null when the actor gets the declare modal (see `freezeCommand`). */
 export async function freezeListFor(deps: Deps, actor: string, args: string): Promise<SlackMessage | null> {
@@ -48,7 +48,7 @@ export function registerFreezeHandlers(app: SlackRouter, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.override, async ({ ack, body }) => {
     await ack();
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
-    if (!v.success) return replyPrivately(deps, body, 'That button is out of date. Use `/release list` to find the release.');
+    if (!v.success) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     const check = await checkOverride(deps, v.data.releaseId, body.user.id, 'card');
     if (check.why) {
       return replyPrivately(deps, body, `:no_entry_sign: ${overrideDenialText(check.release, check.why)}`);
@@ -59,7 +59,7 @@ export function registerFreezeHandlers(app: SlackRouter, deps: Deps): void {
 
   app.view(CALLBACKS.override, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
-    if (!meta) return ack({ response_action: 'errors', errors: { [OVERRIDE_FIELDS.reason]: 'This form is out of date. Close it and start again.' } });
+    if (!meta) return ack({ response_action: 'errors', errors: { [OVERRIDE_FIELDS.reason]: FORM_OUT_OF_DATE } });
     const state = parseState(view.state.values);
     const res = await grantOverride(deps, {
       releaseId: meta.releaseId,

@@ -10,12 +10,11 @@ import { addReview, checkCloser, closeReview, markActionDone, reviewOpenFor, val
 import { ACTIONS, CALLBACKS, REVIEW_FIELDS as F } from '../../ids';
 import { ACTION_ITEM_SLOTS, closeReviewModal, reviewModal } from '../../views/review.view';
 import { parseJsonMeta, parseState, releaseMetaSchema, textOf } from '../parse';
-import { replyPrivately } from '../reply';
+import { BUTTON_OUT_OF_DATE, FORM_OUT_OF_DATE, replyPrivately } from '../reply';
 import type { ViewState } from '../parse';
 
 type ButtonBody = BlockAction<ButtonAction>;
 const idSchema = z.string().regex(/^\d{1,9}$/).transform(Number);
-const BROKEN = 'This form is out of date. Close it and start again.';
 
 function userOf(state: ViewState, block: string): string {
   const v = state[block]?.[block];
@@ -64,7 +63,7 @@ export function registerReviewActions(app: SlackRouter, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.closeReview, async ({ ack, body }) => {
     await ack();
     const id = idSchema.safeParse(body.actions[0]?.value ?? '');
-    if (!id.success) return replyPrivately(deps, body, 'That button is out of date.');
+    if (!id.success) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     const why = await checkCloser(deps, id.data, body.user.id);
     const r = getRelease(deps.db, id.data);
     if (why || !r) return replyPrivately(deps, body, `:no_entry_sign: ${why ?? 'That release no longer exists.'}`);
@@ -74,14 +73,14 @@ export function registerReviewActions(app: SlackRouter, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.actionDone, async ({ ack, body }) => {
     await ack();
     const id = idSchema.safeParse(body.actions[0]?.value ?? '');
-    if (!id.success) return replyPrivately(deps, body, 'That button is out of date.');
+    if (!id.success) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     const res = await markActionDone(deps, { itemId: id.data, actor: body.user.id });
     await replyPrivately(deps, body, res.ok ? res.text : `:no_entry_sign: ${res.text}`);
   });
 
   app.view(CALLBACKS.review, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
-    if (!meta) return ack({ response_action: 'errors', errors: { [F.wentWell]: BROKEN } });
+    if (!meta) return ack({ response_action: 'errors', errors: { [F.wentWell]: FORM_OUT_OF_DATE } });
     const checked = validateReviewAnswer(deps, reviewDraftOf(parseState(view.state.values)));
     if (!checked.ok) return ack({ response_action: 'errors', errors: reviewErrorBlocks(checked.errors) });
     const res = await addReview(deps, { releaseId: meta.releaseId, actor: body.user.id, ...checked.answer });
@@ -91,7 +90,7 @@ export function registerReviewActions(app: SlackRouter, deps: Deps): void {
 
   app.view(CALLBACKS.reviewClose, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
-    if (!meta) return ack({ response_action: 'errors', errors: { [F.summary]: BROKEN } });
+    if (!meta) return ack({ response_action: 'errors', errors: { [F.summary]: FORM_OUT_OF_DATE } });
     const summary = textOf(parseState(view.state.values), F.summary).trim();
     if (!summary) return ack({ response_action: 'errors', errors: { [F.summary]: 'Write a short summary.' } });
     if (summary.length > 2500) return ack({ response_action: 'errors', errors: { [F.summary]: 'At most 2,500 characters.' } });

@@ -10,7 +10,7 @@ import { ACTIONS, CALLBACKS, SCHEDULE_FIELDS as F } from '../../ids';
 import { scheduleModal } from '../../views/schedule.view';
 import type { SNOOZE_CHOICES } from '../../views/timers.view';
 import { cardValueSchema, dateTimeOf, parseJsonMeta, parseState, scheduleMetaSchema, textOf } from '../parse';
-import { replyPrivately } from '../reply';
+import { BUTTON_OUT_OF_DATE, FORM_OUT_OF_DATE, replyPrivately } from '../reply';
 
 /** Opens the schedule modal, or returns why it can't be opened. */
 export async function openScheduleModal(deps: Deps, releaseId: number, actor: string, triggerId: string): Promise<string | null> {
@@ -32,14 +32,14 @@ export function registerScheduleActions(app: SlackRouter, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.schedule, async ({ ack, body }) => {
     await ack();
     const v = cardValueSchema.safeParse(body.actions[0]?.value ?? '');
-    if (!v.success) return replyPrivately(deps, body, 'That button is out of date. Use `/release list` to find the release.');
+    if (!v.success) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     const refusal = await openScheduleModal(deps, v.data.releaseId, body.user.id, body.trigger_id);
     if (refusal) await replyPrivately(deps, body, `:no_entry_sign: ${refusal}`);
   });
 
   app.view(CALLBACKS.schedule, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(scheduleMetaSchema, view.private_metadata);
-    if (!meta) return ack({ response_action: 'errors', errors: { [F.at]: 'This form is out of date. Close it and start again.' } });
+    if (!meta) return ack({ response_action: 'errors', errors: { [F.at]: FORM_OUT_OF_DATE } });
     const state = parseState(view.state.values);
     const at = dateTimeOf(state, F.at);
     const slotText = textOf(state, F.slot);

@@ -16,6 +16,7 @@ import { CALLBACKS, READINESS_FIELDS, REASON_FIELD, REQUEST_FIELDS as F } from '
 import { stageDenialMessage } from '../../views/messages.view';
 import { REQUEST_ERROR_BLOCKS } from '../../views/request-release.view';
 import { dateTimeOf, parseJsonMeta, parseState, releaseMetaSchema, textOf, usersOf } from '../parse';
+import { FORM_OUT_OF_DATE } from '../reply';
 
 const requestMetaSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('create'), channel: z.string().nullable() }),
@@ -25,7 +26,6 @@ const reasonMetaSchema = releaseMetaSchema.extend({ decision: z.enum(['request_c
 const rolesMetaSchema = z.object({ service: z.string().nullable() });
 
 type Errors = Record<string, string>;
-const BROKEN = 'This form is out of date. Close it and start again.';
 
 export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
   app.view(CALLBACKS.request, async ({ ack, body, view }) => {
@@ -48,7 +48,7 @@ export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
     };
     const toBlocks = (errors: Errors) =>
       Object.fromEntries(Object.entries(errors).map(([k, v]) => [REQUEST_ERROR_BLOCKS[k] ?? F.version, v]));
-    if (!meta) return ack({ response_action: 'errors', errors: { [F.version]: BROKEN } });
+    if (!meta) return ack({ response_action: 'errors', errors: { [F.version]: FORM_OUT_OF_DATE } });
 
     if (meta.mode === 'edit') {
       const res = await editRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, fields, seenRev: meta.rev });
@@ -79,7 +79,7 @@ export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
 
   app.view(CALLBACKS.reason, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(reasonMetaSchema, view.private_metadata);
-    if (!meta) return ack({ response_action: 'errors', errors: { [REASON_FIELD]: BROKEN } });
+    if (!meta) return ack({ response_action: 'errors', errors: { [REASON_FIELD]: FORM_OUT_OF_DATE } });
     const reason = textOf(parseState(view.state.values), REASON_FIELD);
     const res = await decideRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, decision: meta.decision, reason, seenRev: meta.rev });
     if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: { [REASON_FIELD]: res.error } });
@@ -96,7 +96,7 @@ export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
 
   app.view(CALLBACKS.readiness, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(releaseMetaSchema, view.private_metadata);
-    if (!meta) return ack({ response_action: 'errors', errors: { [READINESS_FIELDS.criterion]: BROKEN } });
+    if (!meta) return ack({ response_action: 'errors', errors: { [READINESS_FIELDS.criterion]: FORM_OUT_OF_DATE } });
     const state = parseState(view.state.values);
     const criterion = z.enum(CRITERIA).safeParse(textOf(state, READINESS_FIELDS.criterion));
     const status = z.enum(CRITERION_STATUSES).safeParse(textOf(state, READINESS_FIELDS.status));
@@ -139,7 +139,7 @@ export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
 
   app.view(CALLBACKS.roles, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(rolesMetaSchema, view.private_metadata);
-    if (!meta) return ack({ response_action: 'errors', errors: { role_developer: BROKEN } });
+    if (!meta) return ack({ response_action: 'errors', errors: { role_developer: FORM_OUT_OF_DATE } });
     const state = parseState(view.state.values);
     const members = Object.fromEntries(ROLES.map((r) => [r, usersOf(state, `role_${r}`) ?? []]));
     const res = setRoles(deps, { actor: body.user.id, service: meta.service, members });
