@@ -2,7 +2,6 @@
  * Bolt wiring: HTTP on /slack/events (signature and timestamp checked by Bolt's receiver) or Socket Mode,
  * one middleware that drops deliveries already handled, the listeners, and one error boundary.
  */
-import { createHash } from 'node:crypto';
 import { App, ExpressReceiver } from '@slack/bolt';
 import type { App as BoltApp } from '@slack/bolt';
 
@@ -27,6 +26,7 @@ import { registerReleaseCommand } from './listeners/commands/release.command';
 import { registerHomeEvents } from './listeners/events/home.events';
 import { registerViewSubmissions } from './listeners/views/submissions';
 import { SlackRouter } from './router';
+import { DELIVERY_KEY_PROPERTY, deliveryKey } from './delivery-key';
 import { userOf } from './surface';
 
 export interface SlackSurface {
@@ -39,12 +39,6 @@ export interface SlackSurface {
   refused(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A key that is the same for a Slack retry or an exact replay of a delivery, and different otherwise. */
-export function deliveryKey(body: Record<string, unknown>): string {
-  if (typeof body.event_id === 'string') return `event:${body.event_id}`;
-  return `body:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
 }
 
 export function createSlackApp(opts: {
@@ -98,9 +92,12 @@ export function createSlackApp(opts: {
   // Exactly once: a retried event (X-Slack-Retry-Num) or a replayed request is acknowledged and dropped.
   app.use(async (args) => {
     const body = args.body as unknown as Record<string, unknown>;
-    const fresh = markDelivery(deps.db, deliveryKey(body), deps.now());
+    // (the Slack front hashed the raw body on its own thread already; Socket Mode's deliveries are hashed here)
+    const given: unknown = args.context[DELIVERY_KEY_PROPERTY];
+    const key = typeof given === 'string' ? given : deliveryKey(body);
+    const fresh = markDelivery(deps.db, key, deps.now());
     if (!fresh) {
-      deps.logger.info({ key: deliveryKey(body), retry: args.context.retryNum ?? null }, 'duplicate Slack delivery ignored');
+      deps.logger.info({ key, retry: args.context.retryNum ?? null }, 'duplicate Slack delivery ignored');
       if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
       return;
     }

@@ -15,6 +15,7 @@ import { runWithLogContext } from '../../log-context';
 import type { Metrics } from '../../http/metrics';
 import { PACKAGE_ROOT } from '../../util/package-root';
 import type { SlackSurface } from '../app';
+import { DELIVERY_KEY_PROPERTY } from '../delivery-key';
 import type { Answer } from './edge';
 import type { EngineMessage, FrontConfig, FrontMessage } from './protocol';
 
@@ -122,7 +123,7 @@ export async function startSlackFront(opts: FrontOptions): Promise<SlackFront> {
       acked = true;
       post({ type: 'ack', id: m.id, answer: answerOf(response) });
     };
-    const event = { body: m.body, ack, customProperties: {}, ...(m.retryNum !== undefined ? { retryNum: m.retryNum } : {}), ...(m.retryReason ? { retryReason: m.retryReason } : {}) };
+    const event = { body: m.body, ack, customProperties: { [DELIVERY_KEY_PROPERTY]: m.key }, ...(m.retryNum !== undefined ? { retryNum: m.retryNum } : {}), ...(m.retryReason ? { retryReason: m.retryReason } : {}) };
     runWithLogContext({ req_id: m.reqId }, () => surface.app.processEvent(event)).then(
       () => finished(m.id),
       (err: unknown) => {

@@ -54,8 +54,11 @@ export interface AccessEntry {
 export type FrontMessage =
   | { type: 'listening'; port: number }
   | { type: 'listen-failed'; code: string; message: string }
-  /** A delivery for the engine; with `answer` the listener's ack is the HTTP response, else it was acknowledged already. */
-  | { type: 'delivery'; id: number; reqId: string; body: SlackBody; answer: boolean; retryNum?: number; retryReason?: string }
+  /**
+   * A delivery for the engine, with its exactly-once key (src/slack/delivery-key.ts); with `answer` the listener's ack
+   * is the HTTP response, else it was acknowledged already.
+   */
+  | { type: 'delivery'; id: number; reqId: string; body: SlackBody; key: string; answer: boolean; retryNum?: number; retryReason?: string }
   /** /slack/events requests answered (the access log lines and the ack metric), sent in batches. */
   | { type: 'access'; entries: AccessEntry[] }
   | { type: 'refused' }

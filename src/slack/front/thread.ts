@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { requestIdFrom } from '../../http/request-log';
+import { deliveryKey } from '../delivery-key';
 import { surfaceOf } from '../surface';
 import type { Answer, SlackBody } from './edge';
 import { decide } from './edge';
@@ -100,9 +101,10 @@ function main(port: MessagePort): void {
     req.once('error', () => res.destroy());
     req.once('end', () => {
       if (res.headersSent) return;
+      const raw = Buffer.concat(chunks).toString('utf8');
       const decision = decide(
         {
-          raw: Buffer.concat(chunks).toString('utf8'),
+          raw,
           contentType: header(req.headers, 'content-type'),
           signature: header(req.headers, 'x-slack-signature'),
           timestamp: header(req.headers, 'x-slack-request-timestamp'),
@@ -126,6 +128,7 @@ function main(port: MessagePort): void {
         id,
         reqId,
         body: decision.body,
+        key: deliveryKey(decision.body, raw),
         answer: waiting,
         ...(Number.isInteger(retryNum) && header(req.headers, 'x-slack-retry-num') !== undefined ? { retryNum } : {}),
         ...(retryReason ? { retryReason } : {}),
