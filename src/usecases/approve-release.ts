@@ -2,7 +2,7 @@
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
-import { getRelease, insertApproval, updateRelease } from '../db/release.repo';
+import { approvalsFor, criteriaFor, getRelease, insertApproval, updateRelease } from '../db/release.repo';
 import type { ApprovalDenial } from '../domain/workflow';
 import { decideApproval } from '../domain/workflow';
 import type { ApprovalStage, Role } from '../domain/types';
@@ -11,15 +11,17 @@ import { mention } from '../slack/format';
 import type { Deps } from './deps';
 import { noteRelease } from '../log-context';
 import { NotFoundError } from './errors';
-import { factsOf } from './facts';
-import { rolesOf, rulesFor } from './roles';
+import { factsFrom } from './facts';
+import { membersFor, rolesAmong, rulesFor } from './roles';
+import type { ApprovalSnapshot } from './snapshot';
+import { approvalSnapshotOf } from './snapshot';
 import { stageAdvanceText } from './transitions';
 
 export type ApproveDenial = ApprovalDenial | { kind: 'stale_view' };
 
 export type ApproveResult =
   | { kind: 'approved'; release: Release; stage: ApprovalStage; role: Role; advanced: boolean }
-  | { kind: 'denied'; release: Release; denial: ApproveDenial };
+  | { kind: 'denied'; release: Release; denial: ApproveDenial; snapshot: ApprovalSnapshot };
 
 export async function approveRelease(
   deps: Deps,
@@ -28,13 +30,17 @@ export async function approveRelease(
   noteRelease(input.releaseId);
   const before = getRelease(deps.db, input.releaseId);
   if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
-  const actorRoles = await rolesOf(deps, before.service, input.actor);
+  const members = membersFor(deps, before.service);
+  const actorRoles = await rolesAmong(deps, members, input.actor);
   const now = deps.now();
   const rules = rulesFor(deps.policy, before.service);
 
   const result = inTransaction(deps.db, (tx): ApproveResult => {
     const release = getRelease(tx, input.releaseId);
     if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
+    const approvals = approvalsFor(tx, release.id);
+    const criteria = criteriaFor(tx, release.id);
+    // A refusal is explained from what it was decided on (the rows read here), not from a second read.
     const deny = (denial: ApproveDenial): ApproveResult => {
       appendAudit(tx, {
         at: now,
@@ -43,12 +49,12 @@ export async function approveRelease(
         action: 'approval.denied',
         details: { reason: denial.kind, state: release.state, roles: actorRoles, via: input.via },
       });
-      return { kind: 'denied', release, denial };
+      return { kind: 'denied', release, denial, snapshot: approvalSnapshotOf(deps.policy, { release, approvals, criteria, members }) };
     };
     if (input.seenRev != null && input.seenRev !== release.contentRev && release.requestedBy !== input.actor) {
       return deny({ kind: 'stale_view' });
     }
-    const decision = decideApproval(factsOf(tx, release), input.actor, actorRoles, rules);
+    const decision = decideApproval(factsFrom(release, approvals, criteria), input.actor, actorRoles, rules);
     if (decision.kind === 'deny') return deny(decision.denial);
     const inserted = insertApproval(tx, {
       releaseId: release.id,

@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../db/client';
-import type { ApprovalRecord, Release } from '../db/release.repo';
+import type { ApprovalRecord, CriterionRecord, Release } from '../db/release.repo';
 import { activeApprovals, criteriaFor, criteriaMap } from '../db/release.repo';
 import type { ReleaseFacts } from '../domain/workflow';
 
@@ -8,12 +8,17 @@ export interface LoadedFacts extends ReleaseFacts {
 }
 
 export function factsOf(tx: DbOrTx, release: Release): LoadedFacts {
+  return factsFrom(release, activeApprovals(tx, release.id), criteriaFor(tx, release.id));
+}
+
+/** The facts of rows already read: `approvals` active ones (others are left out), `criteria` as stored. */
+export function factsFrom(release: Release, approvals: ApprovalRecord[], criteria: CriterionRecord[]): LoadedFacts {
   return {
     state: release.state,
     requestedBy: release.requestedBy,
     risk: release.risk,
-    approvals: activeApprovals(tx, release.id),
-    criteria: criteriaMap(criteriaFor(tx, release.id)),
+    approvals: approvals.filter((a) => a.status === 'active'),
+    criteria: criteriaMap(criteria),
   };
 }
 

@@ -22,7 +22,11 @@ export function membersFor(deps: { db: DbOrTx; policy: WorkflowPolicy }, service
 
 /** The roles `userId` holds for `service`, resolving user groups (a group Slack cannot list counts as empty). */
 export async function rolesOf(deps: Pick<Deps, 'db' | 'policy' | 'slack' | 'logger'>, service: string | null, userId: string): Promise<Role[]> {
-  const members = membersFor(deps, service);
+  return rolesAmong(deps, membersFor(deps, service), userId);
+}
+
+/** The roles `userId` holds among `members` (as `membersFor` gives them), resolving user groups. */
+export async function rolesAmong(deps: Pick<Deps, 'slack' | 'logger'>, members: Record<Role, string[]>, userId: string): Promise<Role[]> {
   const groups: Record<string, string[]> = {};
   for (const group of groupsIn(members)) {
     try {

@@ -37,21 +37,21 @@ export type ApprovalSnapshot = Pick<ReleaseSnapshot, 'release' | 'approvals' | '
 export function loadApprovalSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number): ApprovalSnapshot | undefined {
   const release = getRelease(db, id);
   if (!release) return undefined;
-  const approvals = approvalsFor(db, id);
+  return approvalSnapshotOf(policy, { release, approvals: approvalsFor(db, id), criteria: criteriaFor(db, id), members: membersFor({ db, policy }, release.service) });
+}
+
+/** The approval snapshot of rows already read (a use case that read them in its transaction need not read them again). */
+export function approvalSnapshotOf(
+  policy: WorkflowPolicy,
+  rows: { release: Release; approvals: ApprovalRecord[]; criteria: CriterionRecord[]; members: Record<Role, string[]> },
+): ApprovalSnapshot {
+  const { release, approvals, criteria, members } = rows;
   const active = approvals.filter((a) => a.status === 'active');
-  const criteria = criteriaFor(db, id);
   const highRisk = rulesFor(policy, release.service).highRisk;
   const progress = Object.fromEntries(
     APPROVAL_STAGES.map((s) => [s, stageProgress(s, release.risk, active, highRisk)]),
   ) as Record<ApprovalStage, RoleProgress[]>;
-  return {
-    release,
-    approvals,
-    criteria,
-    members: membersFor({ db, policy }, release.service),
-    progress,
-    blocking: blockingCriteria(criteriaMap(criteria)),
-  };
+  return { release, approvals, criteria, members, progress, blocking: blockingCriteria(criteriaMap(criteria)) };
 }
 
 export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number, now: number): ReleaseSnapshot | undefined {

@@ -36,10 +36,7 @@ export function registerCardActions(app: SlackRouter, deps: Deps): void {
     if (!v) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
     // A release that no longer exists surfaces as NotFoundError through the error boundary.
     const res = await approveRelease(deps, { releaseId: v.releaseId, actor: body.user.id, seenRev: v.rev, via: where(body) });
-    if (res.kind === 'denied') {
-      const snap = approvalSnapshot(deps, v.releaseId);
-      if (snap) return replyPrivately(deps, body, approveDenialMessage(snap, res.denial));
-    }
+    if (res.kind === 'denied') return replyPrivately(deps, body, approveDenialMessage(res.snapshot, res.denial));
   });
 
   for (const [actionId, decision] of [
