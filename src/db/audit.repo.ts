@@ -50,7 +50,6 @@ const auditInsert = prepared((db) =>
       prevHash: sql.placeholder('prevHash'),
       hash: sql.placeholder('hash'),
     })
-    .returning()
     .prepare(),
 );
 
@@ -61,8 +60,11 @@ export function appendAudit(tx: DbOrTx, input: AuditInput): AuditRow {
   const id = (last?.id ?? 0) + 1;
   const details = input.details ?? {};
   const hash = auditHash(prevHash, { id, at: input.at, releaseId: input.releaseId, actor: input.actor, action: input.action, details });
-  // `details` goes through the column's JSON encoder, as a literal value would.
-  return auditInsert(tx).get({ id, at: input.at, releaseId: input.releaseId, actor: input.actor, action: input.action, details, prevHash, hash });
+  const row: AuditRow = { id, at: input.at, releaseId: input.releaseId, actor: input.actor, action: input.action, details, prevHash, hash };
+  // `details` goes through the column's JSON encoder, as a literal value would; the row is what was written, so it
+  // is not read back.
+  auditInsert(tx).run(row);
+  return row;
 }
 
 export function auditForRelease(tx: DbOrTx, releaseId: number, limit = 200): AuditRow[] {
