@@ -68,9 +68,10 @@ export interface TimerSpec<N extends Exclude<JobName, 'digest'> = Exclude<JobNam
 export function timerId(spec: TimerSpec): string {
   const base = (jobIds[spec.name] as (p: unknown) => string)(spec.payload);
   const id = spec.round !== undefined ? `${base}-r${spec.round}` : base;
-  // A reminder's time moves without a new round (snooze, outside business hours): the time is part of its id, so
-  // the moved timer is added even while the old job still exists (BullMQ ignores an add with an existing id).
-  return spec.name === 'reminder' ? `${id}-at${spec.at}` : id;
+  // A reminder's time moves without a new round (snooze, outside business hours), and a review's moves to now when
+  // an issue makes it required: the time is part of their ids, so the moved timer is added even while the old job
+  // still exists (BullMQ ignores an add with an existing id). The old one, when it comes, finds the work done.
+  return spec.name === 'reminder' || spec.name === 'review-open' ? `${id}-at${spec.at}` : id;
 }
 
 export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {

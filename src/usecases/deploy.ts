@@ -430,6 +430,8 @@ export async function foundIssue(deps: Deps, input: { releaseId: number; actor: 
     if (d) updateDeploy(tx, r.id, { incidentAt: d.incidentAt ?? now });
     appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'monitoring.issue_reported', details: { state: r.state } });
   });
+  // the review is now required: for a released release that means it opens now, not after review.prompt_after
+  await deps.timers.syncRelease(r.id);
   await threadOnce(deps, r.id, `issue-${r.id}-${input.actor}`, issueReportedMessage(r, input.actor, opsOf(deps, r), Boolean(service(deps, r)?.deployWebhook), offered));
   return { kind: 'ok', text: `:warning: Told the ${relId(r.id)} thread${offered ? '; Roll back is there' : ''}.` };
 }

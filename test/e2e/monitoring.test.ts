@@ -88,6 +88,9 @@ describe('post-release monitoring', () => {
     // signed off first: released; then an issue turns up while the rollback is still offered
     await t.driver.clickButton(U.ops2, dm, 'All good');
     await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*'));
+    // the release's review is set for an hour from now (review.prompt_after) before the issue turns up
+    const laterReview = async () => (await t.gl.timers.pending()).some((j) => j.name === 'review-open' && j.at > Date.now() + 60_000);
+    await expect.poll(laterReview, { timeout: 10_000 }).toBe(true);
     await t.driver.clickButton(U.ops2, dm, 'Found an issue');
     await t.fake.waitFor(() => responsesTo(t, U.ops2, `Told the REL-${a.id} thread; Roll back is there`).length > 0 || undefined);
     const told = await waitForThread(t, a.card, `<@${U.ops2}> found an issue with REL-${a.id}`);
