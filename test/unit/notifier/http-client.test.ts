@@ -1,8 +1,30 @@
 /** httpFetch (the Web API client's transport). Real HTTP on loopback. */
-import { closeAll, serve } from '../../support/loopback-server';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogLevel, WebClient, WebClientEvent } from '@slack/web-api';
 import { httpFetch } from '../../../src/notifier/http-client';
+
+const servers: Server[] = [];
+
+async function serve(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<string> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => handler(req, body, res));
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/actions/T1/B2`;
+}
+
+async function closeAll(): Promise<void> {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+}
 
 afterEach(closeAll);
 
