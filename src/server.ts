@@ -254,7 +254,6 @@ export async function startGreenlight(config: { env: Env; policy: Policy }, opts
       releaseEvents.close();
       homes.close();
       await homes.idle();
-      await slack.close();
       redis.disconnect();
       await database.checkpointer?.stop();
       database.close();

@@ -1,6 +1,6 @@
 /**
- * Outgoing HTTP on Node's own http(s) client with keep-alive: the transport the Web API client sends through
- * (`httpFetch`; response_url replies go from a thread of their own, src/notifier/reply-thread.ts). The global `fetch` does the same through web streams, an undici
+ * Outgoing HTTP on Node's own http(s) client with keep-alive: response_url replies (`postJson`) and the transport the
+ * Web API client sends through (`httpFetch`). The global `fetch` does the same through web streams, an undici
  * dispatcher and an AbortController per request, which under a burst of Slack calls costs several times the CPU and
  * garbage of the request itself, on the event loop that also acknowledges Slack's deliveries.
  */
@@ -47,6 +47,23 @@ function send(
   }
   req.once('error', reject);
   req.end(opts.body);
+}
+
+/** Resolves with the HTTP status once the response has been read; rejects on a network error or after `timeoutMs`. */
+export function postJson(url: string, payload: string, timeoutMs: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+    send(
+      target(url),
+      { method: 'POST', headers, body: payload, timeoutMs },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      },
+      reject,
+    );
+  });
 }
 
 class Headers_ implements FetchHeaders {

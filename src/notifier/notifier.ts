@@ -10,8 +10,7 @@ import { boltLogger } from '../logger';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { sentMessages } from '../db/schema';
-import { httpFetch } from './http-client';
-import { ReplyThread } from './reply-thread';
+import { httpFetch, postJson } from './http-client';
 
 export type Blocks = (KnownBlock | Block)[];
 
@@ -79,8 +78,6 @@ export class Notifier {
   private readonly dmChannels = new Map<string, string>();
   private readonly groupCache = new Map<string, { at: number; users: string[] }>();
   private readonly userCache = new Map<string, { at: number; tz: string | null; name: string | null }>();
-  /** response_url replies go out from a thread of their own, off the loop that does the engine's work. */
-  private readonly replies: ReplyThread;
 
   constructor(
     private readonly db: Db,
@@ -97,7 +94,6 @@ export class Notifier {
       fetch: httpFetch,
       logger: boltLogger(opts.logger),
     });
-    this.replies = new ReplyThread((message) => opts.logger.error(message));
     this.client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => {
       opts.onRateLimited?.(retryAfter, url);
       opts.logger.warn({ retryAfter, method: url }, 'Slack rate limited a call; waiting as asked');
@@ -241,7 +237,7 @@ export class Notifier {
     await this.call('response_url', async () => {
       const payload = JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...body });
       for (let attempt = 0; ; attempt++) {
-        const status = await this.replies.post(responseUrl, payload, 10_000);
+        const status = await postJson(responseUrl, payload, 10_000);
         if (status >= 200 && status < 300) return;
         // Slack's own 5xx is worth one more try; a 4xx (used or expired URL) is final.
         if (status < 500 || attempt >= 1) throw new Error(`response_url answered ${status}`);
@@ -281,11 +277,6 @@ export class Notifier {
     const info = { at: this.now(), tz: res.user?.tz ?? null, name: res.user?.profile?.display_name || res.user?.real_name || null };
     this.userCache.set(user, info);
     return info;
-  }
-
-  /** Ends the response_url thread (at shutdown, once nothing is left to reply). */
-  async close(): Promise<void> {
-    await this.replies.close();
   }
 
   async authTest(): Promise<{ userId: string; botId: string | null; teamId: string | null }> {

@@ -1,10 +1,10 @@
-/** httpFetch (the Web API client's transport). Real HTTP on loopback. */
+/** postJson (the response_url client) and httpFetch (the Web API client's transport). Real HTTP on loopback. */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogLevel, WebClient, WebClientEvent } from '@slack/web-api';
-import { httpFetch } from '../../../src/notifier/http-client';
+import { httpFetch, postJson } from '../../../src/notifier/http-client';
 
 const servers: Server[] = [];
 
@@ -27,6 +27,32 @@ async function closeAll(): Promise<void> {
 }
 
 afterEach(closeAll);
+
+describe('postJson', () => {
+  it('posts the JSON body with its type and length and resolves with the status', async () => {
+    const seen: { method?: string; type?: string; length?: string; body: string }[] = [];
+    const url = await serve((req, body, res) => {
+      seen.push({ method: req.method, type: req.headers['content-type'], length: req.headers['content-length'], body });
+      res.writeHead(seen.length === 1 ? 200 : 404).end('ok');
+    });
+    const payload = JSON.stringify({ text: 'Only the release manager may approve — ünïcode' });
+    expect(await postJson(url, payload, 5_000)).toBe(200);
+    expect(await postJson(url, payload, 5_000)).toBe(404);
+    expect(seen[0]).toEqual({ method: 'POST', type: 'application/json', length: String(Buffer.byteLength(payload)), body: payload });
+  });
+
+  it('rejects when the server does not answer in time, and for a URL that is not http(s)', async () => {
+    const url = await serve(() => undefined); // never answers
+    await expect(postJson(url, '{}', 200)).rejects.toThrow(/no answer within 200 ms/);
+    await expect(postJson('ftp://example.com/x', '{}', 200)).rejects.toThrow(/not an http/);
+  });
+
+  it('rejects when nothing listens', async () => {
+    const url = await serve((_req, _body, res) => res.end());
+    await closeAll();
+    await expect(postJson(url, '{}', 2_000)).rejects.toThrow();
+  });
+});
 
 describe('httpFetch', () => {
   it('sends method, headers and body, and gives back status, headers and the body as text or JSON', async () => {
