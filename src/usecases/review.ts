@@ -172,8 +172,12 @@ export async function addReview(
 ): Promise<AddReviewResult> {
   const r = getRelease(deps.db, input.releaseId);
   const review = getReview(deps.db, input.releaseId);
-  if (!r || !review) return { kind: 'denied', why: 'This release has no review open.' };
-  if (review.closedAt) return { kind: 'denied', why: 'This review is closed.' };
+  if (!r) return { kind: 'denied', why: 'This release has no review open.' };
+  if (!review || review.closedAt) {
+    // (an answer modal opened before the review closed, submitted after)
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'review.denied', reason: review ? 'closed' : 'not_open', attempted: 'answer', state: r.state, via: 'modal' });
+    return { kind: 'denied', why: review ? 'This review is closed.' : 'This release has no review open.' };
+  }
   const now = deps.now();
   const zone = deps.policy.timezone;
   const startMinutes = deps.policy.reminders.businessHours.start;
@@ -216,7 +220,10 @@ export async function closeReview(deps: Deps, input: { releaseId: number; actor:
     appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'review.closed', details: { summary: input.summary, answers: answersFor(tx, r.id).length } });
     return true;
   });
-  if (!closed) return { kind: 'denied', why: 'This review is already closed.' };
+  if (!closed) {
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'review.denied', reason: 'already_closed', attempted: 'close', state: r.state, via: 'modal' });
+    return { kind: 'denied', why: 'This review is already closed.' };
+  }
   const thread = review.ts;
   if (thread) {
     inBackground(deps, 'post the review summary', async () => {

@@ -71,6 +71,10 @@ describe('post-release review', () => {
     await t.fake.waitFor(() => t.fake.dms(U.ops2).find((m) => textOf(m).includes('waiting for your answer')));
     expect(t.fake.dms(U.reviewer).filter((m) => textOf(m).includes('waiting for your answer'))).toHaveLength(0);
 
+    // someone opens the answer form before the review closes and submits it after
+    await t.driver.clickButton(U.ops2, at, 'Add review');
+    const late = await openModal(t, U.ops2, 'review.answer');
+
     // only a release manager closes it
     await t.driver.clickButton(U.reviewer, at, 'Close review');
     await t.fake.waitFor(() => responsesTo(t, U.reviewer, 'Only release managers can close').length > 0 || undefined);
@@ -79,6 +83,12 @@ describe('post-release review', () => {
     const close = await openModal(t, U.rm, 'review.close_summary');
     expect((await t.driver.submitView(U.rm, close.id, { Summary: 'Good release; dashboard follow-up done.' })).outcome.outcome).toBe('closed');
     await waitForThread(t, at, `<@${U.rm}> closed the review of REL-${a.id}`);
+    const lateRes = await t.driver.submitView(U.ops2, late.id, { 'What went well': 'Quick rollout' });
+    expect(lateRes.body).toMatchObject({ response_action: 'errors', errors: { went_well: 'This review is closed.' } });
+    expect((await auditActions(t, a.id)).filter((e) => e.action === 'review.denied' && e.actor === U.ops2)).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ reason: 'closed', attempted: 'answer', via: 'modal' }) }),
+    ]);
+    expect((await auditActions(t, a.id)).filter((e) => e.action === 'review.answered')).toHaveLength(1);
     await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('Post-release review* closed by') && c.includes('dashboard follow-up done'));
     const closedMsg = await t.fake.waitFor(() => t.fake.messages(CHANNELS.releases).find((m) => m.ts === review.ts && textOf(m).includes(':lock: *Closed*')));
     expect(textOf(closedMsg)).not.toContain('"text":"Add review"');
