@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../db/client';
 import type { ApprovalRecord, CriterionRecord, Release } from '../db/release.repo';
-import { activeApprovals, criteriaFor, criteriaMap } from '../db/release.repo';
+import { approvalsFor, criteriaFor, criteriaMap } from '../db/release.repo';
 import type { ReleaseFacts } from '../domain/workflow';
 
 export interface LoadedFacts extends ReleaseFacts {
@@ -8,10 +8,10 @@ export interface LoadedFacts extends ReleaseFacts {
 }
 
 export function factsOf(tx: DbOrTx, release: Release): LoadedFacts {
-  return factsFrom(release, activeApprovals(tx, release.id), criteriaFor(tx, release.id));
+  return factsFrom(release, approvalsFor(tx, release.id), criteriaFor(tx, release.id));
 }
 
-/** The facts of rows already read: `approvals` active ones (others are left out), `criteria` as stored. */
+/** The facts of rows already read: `approvals` as stored (only the active ones count), `criteria` as stored. */
 export function factsFrom(release: Release, approvals: ApprovalRecord[], criteria: CriterionRecord[]): LoadedFacts {
   return {
     state: release.state,
