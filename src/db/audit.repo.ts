@@ -67,8 +67,9 @@ export function appendAudit(tx: DbOrTx, input: AuditInput): AuditRow {
   return row;
 }
 
+/** A release's latest `limit` events, oldest first (on a long trail the earliest are the ones left out). */
 export function auditForRelease(tx: DbOrTx, releaseId: number, limit = 200): AuditRow[] {
-  return tx.select().from(auditEvents).where(eq(auditEvents.releaseId, releaseId)).orderBy(asc(auditEvents.id)).limit(limit).all();
+  return tx.select().from(auditEvents).where(eq(auditEvents.releaseId, releaseId)).orderBy(desc(auditEvents.id)).limit(limit).all().reverse();
 }
 
 export function auditPage(

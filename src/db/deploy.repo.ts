@@ -15,7 +15,7 @@ export function getDeploy(tx: DbOrTx, releaseId: number): DeployRow | undefined 
 }
 
 /** Creates the deploy row once; a second start (retry, race) keeps the first. */
-export function ensureDeploy(tx: DbOrTx, row: Pick<DeployRow, 'releaseId' | 'service' | 'environment' | 'startedAt' | 'startedBy'>): DeployRow {
+export function ensureDeploy(tx: DbOrTx, row: Pick<DeployRow, 'releaseId' | 'service' | 'environment' | 'startedAt' | 'startedBy'> & Partial<Pick<DeployRow, 'startedVia'>>): DeployRow {
   tx.insert(deploys).values(row).onConflictDoNothing().run();
   const got = getDeploy(tx, row.releaseId);
   if (!got) throw new Error(`deploy row of release ${row.releaseId} vanished`);

@@ -206,6 +206,8 @@ export const deploys = sqliteTable(
     environment: text('environment').notNull(),
     startedAt: integer('started_at').notNull(),
     startedBy: text('started_by').notNull(),
+    /** How the deploy started: `slack` (Start deploy or the slot opening: Greenlight calls the deploy webhook) or `api` (the pipeline reported it had started: no webhook). */
+    startedVia: text('started_via').notNull().default('slack'),
     url: text('url'),
     succeededAt: integer('succeeded_at'),
     failedAt: integer('failed_at'),

@@ -117,6 +117,14 @@ export function windowOccurrenceAt(spec: WindowSpec, zone: string, at: number): 
   return occurrencesOnDay(spec, day).find((o) => o.start <= at && at < o.end) ?? null;
 }
 
+/** The start of the first window occurrence at or after `now` (within 90 days) that holds at least one slot, or null. */
+export function nextWindowOpening(spec: WindowSpec, zone: string, now: number): number | null {
+  for (const o of occurrencesBetween(spec, zone, now, now + 90 * 86_400_000)) {
+    if (o.start >= now && o.end - o.start >= SLOT_MS) return o.start;
+  }
+  return null;
+}
+
 /** Occurrences overlapping [from, until), sorted; `always` → one interval per local day; `never` → []. */
 export function upcomingWindows(spec: WindowSpec, zone: string, from: number, until: number): Interval[] {
   return [...occurrencesBetween(spec, zone, from, until)];

@@ -47,6 +47,23 @@ export const STATE_LABELS: Record<ReleaseState, string> = {
   rolled_back: 'Rolled back',
 };
 
+/** How a sentence says where a release is: "REL-4 is ___" ("in sign-off", "scheduled", "rolled back"). */
+export const STATE_PHRASES: Record<ReleaseState, string> = {
+  review: 'in initial review',
+  qa: 'in QA',
+  signoff: 'in sign-off',
+  scheduling: 'in scheduling',
+  scheduled: 'scheduled',
+  deploying: 'deploying',
+  monitoring: 'being monitored after its deploy',
+  released: 'released',
+  changes_requested: 'waiting for changes',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  failed: 'failed',
+  rolled_back: 'rolled back',
+};
+
 /** Which roles a stage waits on (each needs its own count of approvals). */
 export const STAGE_ROLES: Record<ApprovalStage, readonly Role[]> = {
   review: ['developer'],

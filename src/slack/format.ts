@@ -22,6 +22,27 @@ export function escTrunc(text: string, max: number): string {
   return esc(cut);
 }
 
+/**
+ * Slack mrkdwn as plain text, for the one place Slack shows text exactly as given: a modal's inline errors
+ * (`response_action: errors`). Emoji codes go, links and dates keep their text, bold and code marks go, entities are
+ * decoded. Mentions can't be shown there: write those messages with role names instead.
+ */
+export function mrkdwnToPlain(text: string): string {
+  return text
+    .replace(/:[a-z][a-z0-9_+-]*: ?/g, '')
+    .replace(/<[^|>]*\|([^>]*)>/g, '$1')
+    .replace(/<@([UW][A-Z0-9]+)>/g, '@$1')
+    .replace(/<!subteam\^([A-Z0-9]+)>/g, '@$1')
+    .replace(/<#(C[A-Z0-9]+)>/g, '#$1')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/`([^`\n]+)`/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
 export function mention(userId: string): string {
   return userId.startsWith('S') ? `<!subteam^${userId}>` : `<@${userId}>`;
 }

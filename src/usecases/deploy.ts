@@ -12,10 +12,10 @@ import { claimRollback, deliveriesFor, ensureDeploy, getDeploy, recordDelivery, 
 import type { Release } from '../db/release.repo';
 import { criteriaFor, criteriaMap, getRelease, updateRelease } from '../db/release.repo';
 import { activeOverride, deployingFor } from '../db/schedule.repo';
-import { activeFreeze } from '../domain/calendar';
+import { activeFreeze, formatSlot, nextWindowOpening, windowOccurrenceAt } from '../domain/calendar';
 import type { DeployReport } from '../domain/deploy';
 import { decideDeployReport, decideRollback, mayDeploy, mayWatch, probeAlertDue, rollbackOffered, timeToRestore, watchOutcome } from '../domain/deploy';
-import { CRITERION_LABELS, STATE_LABELS } from '../domain/types';
+import { CRITERION_LABELS, STATE_PHRASES } from '../domain/types';
 import { blockingCriteria } from '../domain/workflow';
 import type { JobPayload } from '../queue/jobs';
 import { timerId } from '../queue/jobs';
@@ -43,6 +43,7 @@ import type { Deps } from './deps';
 import { auditDenial } from './denials';
 import { membersFor, rolesOf } from './roles';
 import { effectiveFreezes } from './slots';
+import { windowsFor } from './windows';
 
 /** Attempts per webhook delivery (BullMQ retries with exponential backoff in between). */
 export const WEBHOOK_ATTEMPTS = 5;
@@ -118,7 +119,7 @@ export type StartDeployResult =
   | { kind: 'denied'; why: string };
 
 /** Why *Start deploy* is refused, as the audit trail records it. */
-type StartDenial = 'not_allowed' | 'wrong_state' | 'deploy_in_progress' | 'not_ready' | 'frozen';
+type StartDenial = 'not_allowed' | 'wrong_state' | 'deploy_in_progress' | 'not_ready' | 'frozen' | 'outside_window';
 
 /** *Start deploy* on a scheduled release (operations; the card asks for confirmation first). */
 export async function startDeploy(deps: Deps, input: { releaseId: number; actor: string }): Promise<StartDeployResult> {
@@ -136,7 +137,7 @@ export async function startDeploy(deps: Deps, input: { releaseId: number; actor:
     const r = getRelease(tx, input.releaseId);
     const refuse = (release: Release, reason: StartDenial, why: string): Refused => ({ kind: 'refused', release, reason, why });
     if (!r || r.state !== 'scheduled') {
-      const why = `${relId(input.releaseId)} is ${STATE_LABELS[r?.state ?? 'cancelled'].toLowerCase()}, not scheduled: there is nothing to start.`;
+      const why = `${relId(input.releaseId)} is ${STATE_PHRASES[r?.state ?? 'cancelled']}, not scheduled: there is nothing to start.`;
       return r ? refuse(r, 'wrong_state', why) : { kind: 'denied', why };
     }
     const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
@@ -146,6 +147,13 @@ export async function startDeploy(deps: Deps, input: { releaseId: number; actor:
     const overridden = activeOverride(tx, r.id, now) !== undefined;
     const freeze = overridden ? null : activeFreeze(effectiveFreezes(tx, deps.policy, now), r.service, now);
     if (freeze) return refuse(r, 'frozen', `${r.service} is frozen now (${escTrunc(freeze.reason, 300)}); a release manager can grant an emergency override.`);
+    // A release deploys only inside one of its environment's windows; an emergency override lifts that too.
+    const windows = windowsFor({ db: tx, policy: deps.policy }, r.environment);
+    if (!overridden && windowOccurrenceAt(windows, deps.policy.timezone, now) === null) {
+      const opens = nextWindowOpening(windows, deps.policy.timezone, now);
+      const when = opens === null ? `no ${r.environment} deploy window opens in the next 90 days` : `the next opens ${formatSlot(opens, deps.policy.timezone)}`;
+      return refuse(r, 'outside_window', `${r.environment} is outside its deploy windows now: ${when}. ${relId(r.id)} can start inside one.`);
+    }
     const updated = updateRelease(tx, r.id, { state: 'deploying', stateChangedAt: now, updatedAt: now });
     ensureDeploy(tx, { releaseId: r.id, service: r.service, environment: r.environment, startedAt: now, startedBy: input.actor });
     appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.started', details: { via: 'slack', slot: r.scheduledAt ? new Date(r.scheduledAt).toISOString() : null } });
@@ -178,10 +186,15 @@ export function webhookPayload(r: Release, type: WebhookType): WebhookPayload {
   };
 }
 
-/** Whether a webhook delivery is still wanted (the release did not move on) and not finished. */
+/**
+ * Whether a webhook delivery is still wanted (the release did not move on) and not finished. A deploy the pipeline
+ * reported as started through the API is under way already: calling the deploy webhook would start it twice.
+ */
 export function webhookPending(r: Release, d: DeployRow, type: WebhookType, key: string, attempts: { ok: boolean }[]): boolean {
   if (attempts.some((a) => a.ok) || attempts.length >= WEBHOOK_ATTEMPTS) return false;
-  if (type === 'deploy') return r.state === 'deploying' && key === deployKey(d) && d.succeededAt === null && d.failedAt === null && d.rollbackRequestedAt === null;
+  if (type === 'deploy') {
+    return r.state === 'deploying' && d.startedVia !== 'api' && key === deployKey(d) && d.succeededAt === null && d.failedAt === null && d.rollbackRequestedAt === null;
+  }
   return d.rollbackRequestedAt !== null && key === rollbackKey(d) && d.restoredAt === null && r.state !== 'rolled_back';
 }
 
@@ -229,7 +242,7 @@ export async function onDeployWebhook(deps: Deps, p: JobPayload<'deploy-webhook'
 export type ReportResult =
   | { kind: 'applied'; release: Release }
   | { kind: 'unchanged'; release: Release }
-  | { kind: 'conflict'; release: Release; why: string }
+  | { kind: 'conflict'; release: Release; why: string; reason?: 'wrong_state' | 'deploy_in_progress' }
   | { kind: 'denied'; why: string }
   | { kind: 'not_found' };
 
@@ -256,7 +269,7 @@ export async function reportDeployment(
     const r = getRelease(tx, input.releaseId);
     if (!r) return { kind: 'not_found' };
     const decision = decideDeployReport(r.state, input.status);
-    if (decision.kind === 'conflict') return { kind: 'conflict', release: r, why: `${relId(r.id)} is ${r.state}; it cannot take a "${input.status}" deploy report.` };
+    if (decision.kind === 'conflict') return { kind: 'conflict', release: r, why: `${relId(r.id)} is ${STATE_PHRASES[r.state]}; it cannot take a "${input.status}" deploy report.`, reason: 'wrong_state' };
     if (decision.kind === 'noop') {
       appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.report_ignored', details: { status: input.status, state: r.state, via: input.via } });
       return { kind: 'unchanged', release: r };
@@ -264,9 +277,9 @@ export async function reportDeployment(
     const existing = getDeploy(tx, r.id);
     if (decision.to === 'deploying') {
       const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
-      if (lock) return { kind: 'conflict', release: r, why: `${relId(lock.id)} is still deploying ${r.service} to ${r.environment}.` };
+      if (lock) return { kind: 'conflict', release: r, why: `${relId(lock.id)} is still deploying ${r.service} to ${r.environment}.`, reason: 'deploy_in_progress' };
     }
-    const d = existing ?? ensureDeploy(tx, { releaseId: r.id, service: r.service, environment: r.environment, startedAt: now, startedBy: input.actor });
+    const d = existing ?? ensureDeploy(tx, { releaseId: r.id, service: r.service, environment: r.environment, startedAt: now, startedBy: input.actor, startedVia: input.via });
     if (input.url) updateDeploy(tx, r.id, { url: input.url });
     let updated: Release;
     if (decision.to === 'deploying') {
@@ -283,6 +296,10 @@ export async function reportDeployment(
     }
     return { kind: 'applied', release: updated };
   });
+  // A click the state cannot take (a stale card, another release's deploy) is a refusal like any other: audited.
+  if (outcome.kind === 'conflict' && input.via === 'slack') {
+    auditDenial(deps, { releaseId: outcome.release.id, actor: input.actor, action: 'deploy.denied', reason: outcome.reason ?? 'wrong_state', attempted: input.status, state: outcome.release.state, via: input.via });
+  }
   if (outcome.kind !== 'applied') return outcome;
   const r = outcome.release;
   const svc = service(deps, r);
@@ -404,7 +421,7 @@ export async function allGood(deps: Deps, input: { releaseId: number; actor: str
   };
   if (!mayWatch(roles)) return deny('not_allowed', 'Only operations or release managers can sign off the watch.');
   if (r.state === 'released') return { kind: 'ok', text: `${relId(r.id)} is already released.` };
-  if (r.state !== 'monitoring') return deny('wrong_state', `${relId(r.id)} is ${r.state}; there is no watch to sign off.`);
+  if (r.state !== 'monitoring') return deny('wrong_state', `${relId(r.id)} is ${STATE_PHRASES[r.state]}; there is no watch to sign off.`);
   await markReleased(deps, r.id, input.actor);
   return { kind: 'ok', text: `:white_check_mark: Thanks — ${relId(r.id)} is released.` };
 }
@@ -420,7 +437,7 @@ export async function foundIssue(deps: Deps, input: { releaseId: number; actor: 
   };
   if (!mayWatch(roles)) return deny('not_allowed', 'Only operations or release managers can report an issue here.');
   if (r.state !== 'monitoring' && r.state !== 'released') {
-    return deny('wrong_state', `${relId(r.id)} is ${STATE_LABELS[r.state].toLowerCase()}; an issue is reported while it is watched or after it is released.`);
+    return deny('wrong_state', `${relId(r.id)} is ${STATE_PHRASES[r.state]}; an issue is reported while it is watched or after it is released.`);
   }
   const now = deps.now();
   const d = getDeploy(deps.db, r.id);
@@ -460,7 +477,7 @@ export async function rollBack(deps: Deps, input: { releaseId: number; actor: st
   if (decision.kind === 'deny') {
     const why = {
       not_allowed: `Only operations or release managers can roll back ${relId(r.id)}.`,
-      wrong_state: `${relId(r.id)} is ${r.state}; there is nothing to roll back.`,
+      wrong_state: `${relId(r.id)} is ${STATE_PHRASES[r.state]}; there is nothing to roll back.`,
       offer_expired: `${relId(r.id)} was released more than the rollback window ago; roll back with a new release.`,
     }[decision.why];
     auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'rollback.denied', reason: decision.why, attempted: 'roll_back', state: r.state, via: 'slack' });
@@ -496,7 +513,7 @@ function finishRollbackTx(tx: Tx, releaseId: number, actor: string, via: string,
   if (!r) return { kind: 'not_found' };
   const decision = decideDeployReport(r.state, 'rolled_back');
   if (decision.kind === 'noop') return { kind: 'unchanged', release: r };
-  if (decision.kind === 'conflict') return { kind: 'conflict', release: r, why: `${relId(r.id)} is ${r.state}; it cannot be rolled back.` };
+  if (decision.kind === 'conflict') return { kind: 'conflict', release: r, why: `${relId(r.id)} is ${STATE_PHRASES[r.state]}; it cannot be rolled back.` };
   const d = ensureDeploy(tx, { releaseId: r.id, service: r.service, environment: r.environment, startedAt: r.stateChangedAt, startedBy: 'unknown' });
   const requestedAt = d.rollbackRequestedAt ?? now;
   const after = updateDeploy(tx, r.id, { rollbackRequestedAt: requestedAt, rollbackBy: d.rollbackBy ?? actor, incidentAt: d.incidentAt ?? requestedAt, restoredAt: now });

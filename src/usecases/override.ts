@@ -1,6 +1,7 @@
 /**
- * Break-glass: a release manager who did not request the release lets it deploy during a freeze, with a reason.
- * The override expires on its own, is announced, and makes the post-release review mandatory.
+ * Break-glass: a release manager who did not request the release lets it deploy during a freeze (and start outside
+ * the deploy windows), with a reason. The override expires on its own, is announced, and makes the post-release
+ * review mandatory.
  */
 import { inBackground } from './background';
 import { inTransaction } from '../db/client';
@@ -9,6 +10,7 @@ import type { Release } from '../db/release.repo';
 import { getRelease, updateRelease } from '../db/release.repo';
 import type { OverrideRow } from '../db/schedule.repo';
 import { activeOverride, insertOverride } from '../db/schedule.repo';
+import { STATE_PHRASES } from '../domain/types';
 import { escTrunc, mention, relId, slackDate } from '../slack/format';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
@@ -48,7 +50,7 @@ export function overrideDenialText(release: Release, why: OverrideDenial): strin
     case 'requester':
       return `You requested ${id}: another release manager must confirm an emergency override.`;
     case 'not_ready':
-      return `${id} is ${release.state.replace('_', ' ')}; an override applies to releases in scheduling or scheduled.`;
+      return `${id} is ${STATE_PHRASES[release.state]}; an override applies to releases in scheduling or scheduled.`;
     case 'already':
       return `${id} already has an emergency override in force.`;
   }

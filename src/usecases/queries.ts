@@ -22,8 +22,11 @@ export function approvalSnapshot(deps: Pick<Deps, 'db' | 'policy'>, id: number):
   return loadApprovalSnapshot(deps.db, deps.policy, id);
 }
 
-export function releaseAudit(deps: Pick<Deps, 'db'>, id: number): { release: Release; events: AuditRow[] } | undefined {
+/** The latest 500 events of a release's trail, oldest first; `cut` when there are earlier ones. */
+export function releaseAudit(deps: Pick<Deps, 'db'>, id: number): { release: Release; events: AuditRow[]; cut: boolean } | undefined {
   const release = getRelease(deps.db, id);
   if (!release) return undefined;
-  return { release, events: auditForRelease(deps.db, id, 500) };
+  const events = auditForRelease(deps.db, id, 501);
+  const cut = events.length > 500;
+  return { release, events: cut ? events.slice(1) : events, cut };
 }

@@ -13,12 +13,13 @@ import type { SlotProblem } from '../domain/calendar';
 import { checkSlot, formatSlot, freezeApplies, nextSlots } from '../domain/calendar';
 import { stageProgress } from '../domain/workflow';
 import type { Role } from '../domain/types';
-import { mention, mentions, relId, slackDate } from '../slack/format';
+import { STATE_PHRASES } from '../domain/types';
+import { mention, relId, slackDate } from '../slack/format';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
 import { NotFoundError } from './errors';
 import { factsOf } from './facts';
-import { membersFor, rolesOf, rulesFor } from './roles';
+import { rolesOf, rulesFor } from './roles';
 import { effectiveFreezes, slotContext } from './slots';
 
 export const SCHEDULER_ROLES: readonly Role[] = ['operations', 'release_manager'];
@@ -115,8 +116,8 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
     const countsAsApproval = !alreadyApproved && roles.includes('operations') && opsMissing > 0;
     const stillMissing = opsMissing - (countsAsApproval ? 1 : 0);
     if (stillMissing > 0) {
-      const who = membersFor({ db: tx, policy: deps.policy }, release.service).operations.filter((m) => m !== release.requestedBy && m !== input.actor);
-      const message = `This ${release.risk}-risk release needs ${progress?.required ?? 1} operations approvals before it is scheduled; ${stillMissing} more from ${mentions(who)}. They can press Approve on the card.`;
+      // (shown as a modal's inline error, plain text: no mentions; the card and `/release why` name them)
+      const message = `This ${release.risk}-risk release needs ${progress?.required ?? 1} operations approvals before it is scheduled: ${stillMissing} more from someone else in operations, who can press Approve on the card.`;
       return { kind: 'invalid', problem: { kind: 'needs_approvals', missing: message }, next: null, message };
     }
     if (countsAsApproval) {
@@ -158,7 +159,7 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
 export function scheduleDenialText(release: Release, why: ScheduleDenial): string {
   switch (why) {
     case 'not_ready':
-      return `${relId(release.id)} is not ready to schedule: it is ${release.state.replace('_', ' ')}. It needs every approval and readiness criterion first (\`/release why ${relId(release.id)}\`).`;
+      return `${relId(release.id)} is not ready to schedule: it is ${STATE_PHRASES[release.state]}. It needs every approval and readiness criterion first (\`/release why ${relId(release.id)}\`).`;
     case 'self':
       return `You requested ${relId(release.id)}; someone in operations schedules it.`;
     case 'not_in_role':

@@ -7,17 +7,13 @@
 import type { Freeze } from '../config';
 import type { Release } from '../db/release.repo';
 import { deployingFor } from '../db/schedule.repo';
-import type { Interval } from '../domain/calendar';
-import { SLOT_MINUTES, activeFreeze, checkSlot, nextSlots, upcomingWindows, windowOccurrenceAt } from '../domain/calendar';
+import { activeFreeze, checkSlot, nextSlots, nextWindowOpening, windowOccurrenceAt } from '../domain/calendar';
 import type { ApprovalStage, Criterion, CriterionStatus, Role } from '../domain/types';
 import { CRITERION_LABELS, CRITERION_OWNERS } from '../domain/types';
 import { isApprovalStage } from '../domain/workflow';
 import type { Deps } from './deps';
 import { slotContext } from './slots';
 import { loadSnapshot } from './snapshot';
-
-const SLOT_MS = SLOT_MINUTES * 60_000;
-const DAY_MS = 86_400_000;
 
 export type Hold =
   | { kind: 'approval'; stage: ApprovalStage; role: Role; missing: number; who: string[] }
@@ -88,7 +84,7 @@ export function explainHolds(deps: Pick<Deps, 'db' | 'policy' | 'now'>, releaseI
       const freeze = activeFreeze(ctx.freezes, r.service, now);
       if (freeze) holds.push(freezeHold(freeze));
       if (windowOccurrenceAt(ctx.spec, zone, now) === null) {
-        const next = firstOpening(ctx.spec, zone, now);
+        const next = nextWindowOpening(ctx.spec, zone, now);
         holds.push({ kind: 'window', environment: r.environment, never: ctx.spec.kind === 'never', opensAt: next, atSlot: false });
       }
       holds.push({ kind: 'needs_slot', who: others(snap.members.operations) });
@@ -114,7 +110,3 @@ function freezeHold(f: Freeze): Hold {
 }
 
 /** The next time a window of `spec` opens after `now` (within 90 days), or null. */
-function firstOpening(spec: Parameters<typeof upcomingWindows>[0], zone: string, now: number): number | null {
-  const next: Interval | undefined = upcomingWindows(spec, zone, now, now + 90 * DAY_MS).find((o) => o.start >= now && o.end - o.start >= SLOT_MS);
-  return next?.start ?? null;
-}

@@ -1,5 +1,6 @@
 /** `/release …` subcommands: answers are ephemeral, refusals change nothing, roles edited in Slack take effect. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../src/db/audit.repo';
 import type { Harness } from '../support/harness';
 import {
   CHANNELS,
@@ -71,6 +72,22 @@ describe('/release subcommands', () => {
     expect(all).toContain('`release.requested`');
     expect(all).toContain('`approval.granted`');
     expect(all).toContain(`<@${U.reviewer}>`);
+  });
+
+  it('audit REL-n on a long trail keeps the latest events and says the earliest are cut', async () => {
+    const { id } = await requestRelease(h);
+    const at = Date.now();
+    for (let i = 0; i < 700; i++) appendAudit(h.gl.database.db, { at: at + i, releaseId: id, actor: U.outsider, action: 'approval.denied', details: { reason: 'not_in_role', n: i } });
+    appendAudit(h.gl.database.db, { at: at + 700, releaseId: id, actor: U.rm, action: 'release.cancelled', details: { reason: 'the latest event' } });
+    const { all } = await ask(U.outsider, `audit REL-${id}`);
+    expect(all).toContain('the latest event');
+    expect(all).toContain('n: 699');
+    expect(all).toContain('Earlier events are cut');
+    expect(all).not.toContain('`release.requested`');
+    // the API's release view also keeps the latest ones
+    const res = await apiRequest(h, 'GET', `/api/v1/releases/${id}`);
+    const audit = (res.body as { audit: { action: string }[] }).audit;
+    expect(audit.at(-1)?.action).toBe('release.cancelled');
   });
 
   it('why REL-n names what holds the release and who can act', async () => {

@@ -7,7 +7,8 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollBack } from '../../src/usecases/deploy';
 import type { AuditJson, Harness } from '../support/harness';
-import { CHANNELS, U, approveAndWait, approveToScheduling, findCard, getRelease, openModal, releaseState, requestRelease, responsesTo, startHarness, waitForCard } from '../support/harness';
+import type { SlackMessage } from '../../src/fake-slack';
+import { CHANNELS, U, approveAndWait, approveToScheduling, clickOnOldCard, findCard, getRelease, openModal, releaseState, requestRelease, responsesTo, startHarness, waitForCard } from '../support/harness';
 import { DEPLOYING, policyWith, scheduledRelease } from '../support/deploy-fixtures';
 import { verifyAuditChain } from '../../src/db/audit-verify';
 
@@ -52,6 +53,22 @@ describe('refused clicks are audited', () => {
     expect(denied).toHaveLength(2);
     expect(denied[0]).toMatchObject({ actor: U.qa, details: { reason: 'not_in_role', attempted: 'reject', state: 'review', via: 'card' } });
     expect(denied[1]).toMatchObject({ actor: U.requester, details: { reason: 'self_action', attempted: 'request_changes', state: 'review', via: 'card' } });
+  }, 60_000);
+
+  it('a Reject form submitted after its stage moved on: an inline error in plain words (no mrkdwn), audited', async () => {
+    const { id, card } = await requestRelease(h);
+    const at = { channel: card.channel, ts: card.ts };
+    await h.driver.clickButton(U.reviewer, at, 'Reject');
+    const modal = await openModal(h, U.reviewer, 'release.reason');
+    await approveAndWait(h, U.reviewer, at);
+    const res = await h.driver.submitView(U.reviewer, modal.id, { Reason: 'Changed my mind' });
+    expect(res.outcome.outcome).toBe('errors');
+    // Slack shows inline errors as plain text: no mentions, bold marks or emoji codes
+    expect(JSON.stringify(res.body)).toContain(`Only QA or a release manager can reject REL-${id} at QA.`);
+    expect(JSON.stringify(res.body)).not.toMatch(/<@|\*|:no_entry_sign:/);
+    expect((await denials(id, 'approval.denied')).map((e) => e.details.reason)).toEqual(['not_in_role']);
+    expect((await getRelease(h, id)).state).toBe('qa');
+    await h.driver.closeView(U.reviewer, modal.id);
   }, 60_000);
 
   it('Edit request by someone who may not edit: edit.denied', async () => {
@@ -114,6 +131,23 @@ describe('refused clicks are audited', () => {
     const after = await denials(id, 'rollback.denied');
     expect(after).toHaveLength(2);
     expect(after[1]).toMatchObject({ actor: U.outsider, details: { reason: 'not_allowed', attempted: 'roll_back' } });
+  }, 60_000);
+
+  it('Mark deployed from a stale card after the deploy failed: refused privately and audited as deploy.denied', async () => {
+    const { id, card } = await scheduledRelease(h);
+    await h.driver.clickButton(U.ops, card, 'Start deploy');
+    const deploying = structuredClone(await waitForCard(h, CHANNELS.payments, id, (c) => c.includes(DEPLOYING))) as SlackMessage;
+    await h.driver.clickButton(U.ops, card, 'Mark failed');
+    // a failed deploy opens its post-release review: the card settles once that shows
+    await waitForCard(h, CHANNELS.payments, id, (c) => c.includes('Deploy failed') && c.includes('Post-release review open'));
+    const cardBefore = JSON.stringify(findCard(h, card.channel, id)?.blocks);
+
+    await clickOnOldCard(h, U.ops2, deploying, 'Mark deployed');
+    await h.fake.waitFor(() => responsesTo(h, U.ops2, `REL-${id} is failed; it cannot take a`).length > 0 || undefined, { description: 'the refusal' });
+    const denied = await denials(id, 'deploy.denied');
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ actor: U.ops2, details: { reason: 'wrong_state', attempted: 'succeeded', state: 'failed', via: 'slack' } });
+    expect(JSON.stringify(findCard(h, card.channel, id)?.blocks)).toBe(cardBefore);
   }, 60_000);
 
   it('an allowed click writes no denial', async () => {

@@ -2,6 +2,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Harness } from '../support/harness';
 import { API_TOKEN, CHANNELS, U, approveToScheduling, findCard, offsetToBeforeSlot, openModal, requestRelease, responsesTo, startHarness, textOf, waitForCard } from '../support/harness';
+import { grantOverride } from '../../src/usecases/override';
+import { derivePostReleaseTimers } from '../../src/usecases/post-release-timers';
 import type { FakeTarget } from '../support/deploy-fixtures';
 import { DEPLOYING, WEBHOOK_SECRET, auditActions, policyWith, scheduledRelease, startTarget, threadTexts, waitForThread } from '../support/deploy-fixtures';
 
@@ -97,6 +99,54 @@ describe('deploy', () => {
     const audit = (await auditActions(t, a.id)).map((e) => `${e.action}:${e.actor}`);
     expect(audit).toContain(`deploy.started:${U.ops}`);
     expect(audit).toContain(`deploy.succeeded:${U.ops}`);
+  }, 60_000);
+
+  it('Start deploy outside every deploy window is refused, privately and audited, until an emergency override', async () => {
+    // an hour before Tuesday's 10:00 production window opens
+    const { offset, slot } = offsetToBeforeSlot(3_600_000);
+    const t = await startHarness({ policy: policyWith({}), clockOffsetMs: offset });
+    h = t;
+    const { id, card } = await requestRelease(t, U.requester);
+    await approveToScheduling(t, id, card.ts);
+    await t.driver.clickButton(U.ops, { channel: CHANNELS.payments, ts: card.ts }, 'Schedule');
+    const modal = await openModal(t, U.ops, 'release.schedule');
+    expect((await t.driver.submitView(U.ops, modal.id, { Slot: String(slot) })).outcome.outcome).toBe('closed');
+    const at = { channel: CHANNELS.payments, ts: card.ts };
+    await waitForCard(t, CHANNELS.payments, id, (c) => c.includes('Start deploy'));
+    const cardBefore = JSON.stringify(findCard(t, CHANNELS.payments, id)?.blocks);
+
+    await t.driver.clickButton(U.ops, at, 'Start deploy');
+    const answer = await t.fake.waitFor(() => responsesTo(t, U.ops, 'outside its deploy windows')[0], { description: 'the refusal' });
+    expect(answer).toContain('the next opens Tue');
+    expect(answer).toContain('10:00');
+    const denied = (await auditActions(t, id)).filter((e) => e.action === 'deploy.denied');
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ actor: U.ops, details: { reason: 'outside_window', attempted: 'start', state: 'scheduled' } });
+    expect(JSON.stringify(findCard(t, CHANNELS.payments, id)?.blocks)).toBe(cardBefore);
+
+    // break-glass: an emergency override lets operations start now
+    expect(await grantOverride(t.gl.deps, { releaseId: id, actor: U.rm, reason: 'Card payments are failing', hours: 4 })).toMatchObject({ kind: 'granted' });
+    await t.driver.clickButton(U.ops, at, 'Start deploy');
+    await waitForCard(t, CHANNELS.payments, id, (c) => c.includes(DEPLOYING));
+  }, 60_000);
+
+  it('a deploy the pipeline reports as started through the API does not call the deploy webhook (it would deploy twice)', async () => {
+    target = await startTarget();
+    const t = await startHarness({ policy: policyWith({ webhook: `${target.url}/deploy` }), env: { GREENLIGHT_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    h = t;
+    const a = await scheduledRelease(t);
+    const res = await t.api('POST', `/api/v1/releases/REL-${a.id}/deployments`, { status: 'started', url: 'https://ci.example/deploy/11' });
+    expect(res.body).toMatchObject({ state: 'deploying', changed: true });
+    await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(DEPLOYING));
+    // the report derived the release's timers before it answered: no webhook delivery among them, none queued or run
+    expect(derivePostReleaseTimers(t.gl.deps, a.id).map((s) => s.name)).not.toContain('deploy-webhook');
+    const jobs = await t.gl.timers.queue.getJobs(['delayed', 'waiting', 'prioritized', 'active', 'completed', 'failed']);
+    expect(jobs.filter((j) => j?.name === 'deploy-webhook')).toEqual([]);
+    // a rebuild of every timer from SQLite (as after a Redis flush) adds none either
+    await t.gl.timers.rebuild();
+    expect((await t.gl.timers.queue.getJobs(['delayed', 'waiting', 'prioritized', 'active', 'completed', 'failed'])).filter((j) => j?.name === 'deploy-webhook')).toEqual([]);
+    expect(target.received).toEqual([]);
+    expect(((await auditActions(t, a.id)).find((e) => e.action === 'deploy.started'))?.details).toMatchObject({ via: 'api' });
   }, 60_000);
 
   it('takes a failure reported straight from scheduled, as a pipeline that failed before it could report a start', async () => {

@@ -79,6 +79,15 @@ describe('the request modal refuses bad input inline', () => {
   });
 });
 
+describe('links in the request modal', () => {
+  it('one per line, or separated by spaces or ", "; a comma inside a URL stays in it', async () => {
+    const grafana = 'https://grafana.example/d/abc?var-host=web-1,web-2&from=now-1h';
+    const { id } = await requestRelease(h, U.requester, { Links: `${grafana}\nhttps://ci.example/run/1, https://ci.example/run/2 https://ci.example/run/3,https://ci.example/run/4` });
+    const release = (await apiRequest(h, 'GET', `/api/v1/releases/${id}`)).body as { links: string[] };
+    expect(release.links).toEqual([grafana, 'https://ci.example/run/1', 'https://ci.example/run/2', 'https://ci.example/run/3', 'https://ci.example/run/4']);
+  });
+});
+
 describe('user text is escaped for mrkdwn everywhere Greenlight shows it', () => {
   const evil = 'Ping <!channel> & <!here> then <https://evil.example|click> and <@U0RM>';
 

@@ -37,6 +37,21 @@ async function heldInSignoff(pending: string[]) {
 }
 
 describe('readiness criteria at sign-off', () => {
+  it('five long CI reports with long evidence links: the card splits Readiness by line and keeps every link whole', async () => {
+    const { id } = await requestRelease(h);
+    for (const criterion of ['tests', 'performance', 'security', 'business', 'feedback']) {
+      const url = `https://ci.example/${criterion}/${'x'.repeat(460)}`;
+      const res = await h.api('POST', `/api/v1/releases/${id}/checks`, { criterion, status: 'failed', url, details: 'd'.repeat(2000) });
+      expect(res.status).toBe(200);
+    }
+    const card = await waitForCard(h, CHANNELS.payments, id, (t) => (t.match(/\|evidence>/g) ?? []).length === 5);
+    const texts = (card.blocks ?? []).map((b) => (b as { text?: { text?: string } }).text?.text ?? '');
+    for (const t of texts) expect(t.length).toBeLessThanOrEqual(3000);
+    for (const criterion of ['tests', 'performance', 'security', 'business', 'feedback']) {
+      expect(texts.some((t) => t.includes(`<https://ci.example/${criterion}/${'x'.repeat(460)}|evidence>`))).toBe(true);
+    }
+  });
+
   it('a pending criterion blocks sign-off after both approvals; the card and /release why name it', async () => {
     const { id } = await heldInSignoff(['feedback']);
     const r = await getRelease(h, id);

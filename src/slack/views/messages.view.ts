@@ -9,7 +9,7 @@ import type { ApproveDenial } from '../../usecases/approve-release';
 import type { ApprovalSnapshot, ReleaseSnapshot } from '../../usecases/snapshot';
 import type { WhyReport } from '../../usecases/why';
 import { formatSlot } from '../../domain/calendar';
-import { esc, escTrunc, mention, mentions, relId, slackDate } from '../format';
+import { esc, escTrunc, mention, mentions, mrkdwnToPlain, relId, slackDate } from '../format';
 import type { Blocks } from './kit';
 import { context, divider, header, lineSections, section } from './kit';
 import { STATE_EMOJI, releaseCard, waitingOn } from './release-card.view';
@@ -40,7 +40,8 @@ export function statusMessage(snap: ReleaseSnapshot): SlackMessage {
   return { text: card.text, blocks: card.blocks.filter((b) => b.type !== 'actions') };
 }
 
-export function auditMessage(release: Release, events: AuditRow[]): SlackMessage {
+/** `/release audit`: the events oldest first; `cut` when earlier ones were left out (the latest matter most). */
+export function auditMessage(release: Release, events: AuditRow[], cut = false): SlackMessage {
   const lines = events.map((e) => {
     const details = Object.entries(e.details)
       .filter(([k]) => !['before', 'after'].includes(k))
@@ -51,14 +52,32 @@ export function auditMessage(release: Release, events: AuditRow[]): SlackMessage
   });
   const blocks: Blocks = [header(`Audit trail of ${relId(release.id)}`)];
   const chunks = lineSections(lines, 2900);
-  blocks.push(...chunks.slice(0, 45));
-  if (chunks.length > 45) blocks.push(context(['Older events are cut; `GET /api/v1/audit?release=…` has them all.']));
+  // the latest events matter most: a long trail loses its earliest ones
+  if (cut || chunks.length > 45) blocks.push(context([`Earlier events are cut; \`GET /api/v1/audit?release=${relId(release.id)}\` has them all.`]));
+  blocks.push(...chunks.slice(-45));
   if (events.length === 0) blocks.push(section('_No events._'));
-  return { text: `Audit trail of ${relId(release.id)} (${events.length} events)`, blocks };
+  return { text: `Audit trail of ${relId(release.id)} (${cut || chunks.length > 45 ? 'the latest events' : `${events.length} events`})`, blocks };
 }
 
 function whoCan(snap: ApprovalSnapshot, roles: readonly Role[]): string {
   return roles.map((r) => `${ROLE_LABELS[r]}: ${mentions(snap.members[r].filter((m) => m !== snap.release.requestedBy))}`).join(' · ');
+}
+
+/** Roles as a sentence names them: "QA or a release manager". */
+const ROLE_NOUNS: Record<Role, string> = {
+  developer: 'a developer',
+  qa: 'QA',
+  release_manager: 'a release manager',
+  product_manager: 'a product manager',
+  operations: 'operations',
+};
+
+/** `stageDenialMessage` for a modal's inline error, which Slack shows as plain text: roles by name, no mentions. */
+export function stageDenialError(snap: ApprovalSnapshot, denial: StageActionDenial, verb: string): string {
+  if (denial.kind === 'not_in_role') {
+    return `Only ${denial.roles.map((r) => ROLE_NOUNS[r]).join(' or ')} can ${verb} ${relId(snap.release.id)} at ${STATE_LABELS[snap.release.state]}.`;
+  }
+  return mrkdwnToPlain(stageDenialMessage(snap, denial, verb).text);
 }
 
 export function approveDenialMessage(snap: ApprovalSnapshot, denial: ApproveDenial): SlackMessage {

@@ -131,7 +131,8 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
   blocks.push(divider(), ...lineSections(['*Approvals*', ...pipelineLines(s)]));
   const notice = resetNotice(s);
   if (notice) blocks.push(context([notice]));
-  blocks.push(section(`*Readiness*\n${readinessLines(s).join('\n')}`));
+  // five criteria, each with details and an evidence link, can pass a section's 3,000 characters: split by line, never mid-link
+  blocks.push(...lineSections(['*Readiness*', ...readinessLines(s)]));
   blocks.push(section(`*Changelog*\n${escTrunc(r.changelog, 1500)}`));
   blocks.push(section(`*Rollback plan*\n${escTrunc(r.rollbackPlan, 1500)}`));
   if (r.links.length > 0) blocks.push(...lineSections(['*Links*', ...r.links.map((l) => safeLink(l))]));

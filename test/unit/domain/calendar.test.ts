@@ -14,6 +14,7 @@ import {
   nextBusinessTime,
   nextReminderTime,
   nextSlots,
+  nextWindowOpening,
   upcomingWindows,
   windowOccurrenceAt,
 } from '../../../src/domain/calendar';
@@ -61,6 +62,14 @@ const base = { spec: PROD, zone: BERLIN, freezes: [] as Freeze[], service: 'paym
 const NOW = t('2026-12-06T12:00:00Z');
 
 describe('windows (tue–thu 10:00–16:00 Europe/Berlin)', () => {
+  it('names the next opening: later today, the next window day, none for never', () => {
+    expect(iso(nextWindowOpening(PROD, BERLIN, t('2026-12-08T09:00:00+01:00')))).toBe('2026-12-08T09:00:00.000Z');
+    // inside a window the next opening is the next one, not the current
+    expect(iso(nextWindowOpening(PROD, BERLIN, t('2026-12-08T12:00:00+01:00')))).toBe('2026-12-09T09:00:00.000Z');
+    expect(iso(nextWindowOpening(PROD, BERLIN, t('2026-12-10T16:00:00+01:00')))).toBe('2026-12-15T09:00:00.000Z');
+    expect(nextWindowOpening(NEVER, BERLIN, NOW)).toBeNull();
+  });
+
   it('finds the occurrence containing an instant, end exclusive', () => {
     expect(windowOccurrenceAt(PROD, BERLIN, t('2026-12-08T12:00:00+01:00'))).toEqual({
       start: t('2026-12-08T10:00:00+01:00'),

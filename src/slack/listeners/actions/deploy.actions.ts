@@ -3,6 +3,8 @@ import type { BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackRouter } from '../../router';
 import type { Deps } from '../../../usecases/deps';
 import { allGood, foundIssue, markRolledBack, reportDeployment, rollBack, rollbackDenialText, startDeploy } from '../../../usecases/deploy';
+import { STATE_PHRASES } from '../../../domain/types';
+import { relId } from '../../format';
 import { ACTIONS } from '../../ids';
 import { cardValueSchema } from '../parse';
 import { BUTTON_OUT_OF_DATE, replyPrivately } from '../reply';
@@ -34,7 +36,8 @@ export function registerDeployActions(app: SlackRouter, deps: Deps): void {
       const res = await reportDeployment(deps, { releaseId: id, status, actor: body.user.id, via: 'slack' });
       if (res.kind === 'denied') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
       if (res.kind === 'conflict') return replyPrivately(deps, body, `:no_entry_sign: ${res.why}`);
-      if (res.kind === 'unchanged') return replyPrivately(deps, body, `Nothing to do: it is already ${res.release.state}.`);
+      if (res.kind === 'not_found') return replyPrivately(deps, body, `:no_entry_sign: ${relId(id)} doesn't exist.`);
+      if (res.kind === 'unchanged') return replyPrivately(deps, body, `Nothing to do: ${relId(res.release.id)} is already ${STATE_PHRASES[res.release.state]}.`);
     });
   }
 

@@ -6,6 +6,7 @@ import { formatSlot } from '../../../domain/calendar';
 import type { Deps } from '../../../usecases/deps';
 import { scheduleDenialText, scheduleOptions, scheduleRelease } from '../../../usecases/schedule-release';
 import { snoozeReminder } from '../../../usecases/timer-jobs';
+import { mrkdwnToPlain } from '../../format';
 import { ACTIONS, CALLBACKS, SCHEDULE_FIELDS as F } from '../../ids';
 import { scheduleModal } from '../../views/schedule.view';
 import type { SNOOZE_CHOICES } from '../../views/timers.view';
@@ -51,8 +52,8 @@ export function registerScheduleActions(app: SlackRouter, deps: Deps): void {
       return ack({ response_action: 'errors', errors: { [F.at]: 'Pick a slot, or a deploy date and time.' } });
     }
     const res = await scheduleRelease(deps, { releaseId: meta.releaseId, actor: body.user.id, at: picked });
-    if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: { [F.at]: res.message.slice(0, 2000) } });
-    if (res.kind === 'denied') return ack({ response_action: 'errors', errors: { [F.at]: scheduleDenialText(res.release, res.why) } });
+    if (res.kind === 'invalid') return ack({ response_action: 'errors', errors: { [F.at]: mrkdwnToPlain(res.message).slice(0, 2000) } });
+    if (res.kind === 'denied') return ack({ response_action: 'errors', errors: { [F.at]: mrkdwnToPlain(scheduleDenialText(res.release, res.why)) } });
     return ack();
   });
 

@@ -6,6 +6,7 @@ import { checkEdit } from '../../../usecases/edit-release';
 import { cancelRelease } from '../../../usecases/cancel-release';
 import { openReleases, releaseAudit, releaseSnapshot } from '../../../usecases/queries';
 import { isAdmin, membersFor } from '../../../usecases/roles';
+import { STATE_PHRASES } from '../../../domain/types';
 import { esc, relId } from '../../format';
 import type { SlackMessage } from '../../views/messages.view';
 import { auditMessage, commandReply, editDenialMessage, helpMessage, listMessage, simple, statusMessage, usageMessage, whyMessage } from '../../views/messages.view';
@@ -56,7 +57,7 @@ export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
       }
       case 'audit': {
         const trail = releaseAudit(deps, cmd.releaseId);
-        return trail ? reply(auditMessage(trail.release, trail.events)) : notFound(cmd.releaseId);
+        return trail ? reply(auditMessage(trail.release, trail.events, trail.cut)) : notFound(cmd.releaseId);
       }
       case 'edit': {
         const snap = releaseSnapshot(deps, cmd.releaseId);
@@ -82,7 +83,7 @@ export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
         return reply(
           simple(
             res.why === 'closed'
-              ? `${relId(cmd.releaseId)} can't be cancelled now: it is ${res.release.state.replace('_', ' ')}.`
+              ? `${relId(cmd.releaseId)} can't be cancelled now: it is ${STATE_PHRASES[res.release.state]}.`
               : `:no_entry_sign: Only the requester or a release manager can cancel ${relId(cmd.releaseId)}.`,
           ),
         );

@@ -13,7 +13,7 @@ import { criterionInputErrors, updateCriterion } from '../../../usecases/update-
 import { releaseSnapshot } from '../../../usecases/queries';
 import type { ReleaseFieldsInput } from '../../../usecases/release-input';
 import { CALLBACKS, READINESS_FIELDS, REASON_FIELD, REQUEST_FIELDS as F } from '../../ids';
-import { stageDenialMessage } from '../../views/messages.view';
+import { stageDenialError } from '../../views/messages.view';
 import { REQUEST_ERROR_BLOCKS } from '../../views/request-release.view';
 import { dateTimeOf, parseJsonMeta, parseState, releaseMetaSchema, textOf, usersOf } from '../parse';
 import { FORM_OUT_OF_DATE } from '../reply';
@@ -31,8 +31,9 @@ export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
   app.view(CALLBACKS.request, async ({ ack, body, view }) => {
     const meta = parseJsonMeta(requestMetaSchema, view.private_metadata);
     const state = parseState(view.state.values);
+    // one URL per line (or separated by spaces or ", "); a comma inside a URL (Grafana, Kibana) stays in it
     const links = textOf(state, F.links)
-      .split(/[\n,]+/)
+      .split(/\s+|,(?=\s|https?:\/\/|$)/)
       .map((l) => l.trim())
       .filter(Boolean);
     const fields: ReleaseFieldsInput = {
@@ -88,8 +89,8 @@ export function registerViewSubmissions(app: SlackRouter, deps: Deps): void {
     }
     if (res.kind === 'denied') {
       const snap = releaseSnapshot(deps, meta.releaseId);
-      const text = snap ? stageDenialMessage(snap, res.denial, meta.decision === 'reject' ? 'reject' : 'request changes to').text : 'Not allowed.';
-      return ack({ response_action: 'errors', errors: { [REASON_FIELD]: text.replace(/:[a-z_]+: /g, '') } });
+      const text = snap ? stageDenialError(snap, res.denial, meta.decision === 'reject' ? 'reject' : 'request changes to') : 'Not allowed.';
+      return ack({ response_action: 'errors', errors: { [REASON_FIELD]: text } });
     }
     return ack();
   });

@@ -1,0 +1,1 @@
+ALTER TABLE `deploys` ADD `started_via` text DEFAULT 'slack' NOT NULL;
