@@ -27,6 +27,7 @@ import {
   checkinMessage,
   deployFailedMessage,
   deployReportedText,
+  deployedInFreezeText,
   deployStartedText,
   healthAlertMessage,
   healthRecoveredText,
@@ -240,7 +241,7 @@ export async function onDeployWebhook(deps: Deps, p: JobPayload<'deploy-webhook'
 // ---------------------------------------------------------------------------------------------------------
 
 export type ReportResult =
-  | { kind: 'applied'; release: Release }
+  | { kind: 'applied'; release: Release; duringFreeze?: string }
   | { kind: 'unchanged'; release: Release }
   | { kind: 'conflict'; release: Release; why: string; reason?: 'wrong_state' | 'deploy_in_progress' }
   | { kind: 'denied'; why: string }
@@ -279,22 +280,28 @@ export async function reportDeployment(
       const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
       if (lock) return { kind: 'conflict', release: r, why: `${relId(lock.id)} is still deploying ${r.service} to ${r.environment}.`, reason: 'deploy_in_progress' };
     }
+    // A deploy the pipeline began on its own (this report is the first word of it) is a fact to record, not a request
+    // to refuse; if it began during a freeze without an emergency override, that is recorded, said in the thread, and
+    // the post-release review becomes mandatory, as an override would have made it.
+    const freeze = existing || activeOverride(tx, r.id, now) ? null : activeFreeze(effectiveFreezes(tx, deps.policy, now), r.service, now);
+    const duringFreeze = freeze ? { during_freeze: freeze.reason } : {};
+    const reviewRequired = freeze ? { reviewRequired: true } : {};
     const d = existing ?? ensureDeploy(tx, { releaseId: r.id, service: r.service, environment: r.environment, startedAt: now, startedBy: input.actor, startedVia: input.via });
     if (input.url) updateDeploy(tx, r.id, { url: input.url });
     let updated: Release;
     if (decision.to === 'deploying') {
-      updated = updateRelease(tx, r.id, { state: 'deploying', stateChangedAt: now, updatedAt: now });
-      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.started', details: { via: input.via, url: input.url ?? null } });
+      updated = updateRelease(tx, r.id, { state: 'deploying', stateChangedAt: now, updatedAt: now, ...reviewRequired });
+      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.started', details: { via: input.via, url: input.url ?? null, ...duringFreeze } });
     } else if (decision.to === 'monitoring') {
       updateDeploy(tx, r.id, { succeededAt: now, monitoringUntil: now + deps.policy.monitoring.duration });
-      updated = updateRelease(tx, r.id, { state: 'monitoring', stateChangedAt: now, updatedAt: now });
-      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.succeeded', details: { via: input.via, url: input.url ?? null, watch_until: new Date(now + deps.policy.monitoring.duration).toISOString() } });
+      updated = updateRelease(tx, r.id, { state: 'monitoring', stateChangedAt: now, updatedAt: now, ...reviewRequired });
+      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.succeeded', details: { via: input.via, url: input.url ?? null, watch_until: new Date(now + deps.policy.monitoring.duration).toISOString(), ...duringFreeze } });
     } else {
       updateDeploy(tx, r.id, { failedAt: now, incidentAt: d.incidentAt ?? now });
       updated = updateRelease(tx, r.id, { state: 'failed', stateChangedAt: now, updatedAt: now, reviewRequired: true });
-      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.failed', details: { via: input.via, url: input.url ?? null } });
+      appendAudit(tx, { at: now, releaseId: r.id, actor: input.actor, action: 'deploy.failed', details: { via: input.via, url: input.url ?? null, ...duringFreeze } });
     }
-    return { kind: 'applied', release: updated };
+    return { kind: 'applied', release: updated, ...(freeze ? { duringFreeze: freeze.reason } : {}) };
   });
   // A click the state cannot take (a stale card, another release's deploy) is a refusal like any other: audited.
   if (outcome.kind === 'conflict' && input.via === 'slack') {
@@ -305,6 +312,9 @@ export async function reportDeployment(
   const svc = service(deps, r);
   void deps.cards.refresh(r.id);
   const d = getDeploy(deps.db, r.id);
+  if (outcome.duringFreeze !== undefined && d) {
+    await threadOnce(deps, r.id, `deploy-in-freeze-${r.id}-${d.startedAt}`, { text: deployedInFreezeText(r, outcome.duringFreeze) });
+  }
   if (r.state === 'deploying' && d) {
     await threadOnce(deps, r.id, `deploy-started-${r.id}-${d.startedAt}`, { text: deployReportedText(r, input.url ?? null) });
   } else if (r.state === 'monitoring' && d?.monitoringUntil) {

@@ -149,6 +149,20 @@ describe('deploy', () => {
     expect(((await auditActions(t, a.id)).find((e) => e.action === 'deploy.started'))?.details).toMatchObject({ via: 'api' });
   }, 60_000);
 
+  it('a deploy the pipeline reports during a freeze is recorded, not refused: audited with the freeze, said in the thread, review required', async () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    // a freeze in force now that ends before the slot an hour ahead
+    const freeze = `freezes: [{ start: "${iso(Date.now() - 3_600_000)}", end: "${iso(Date.now() + 20 * 60_000)}", reason: Incident 42 }]\n`;
+    const t = await startHarness({ policy: policyWith({}, { extra: freeze }) });
+    h = t;
+    const a = await scheduledRelease(t);
+    const res = await t.api('POST', `/api/v1/releases/${a.id}/deployments`, { status: 'started' });
+    expect(res.body).toMatchObject({ state: 'deploying', changed: true });
+    expect((await auditActions(t, a.id)).find((e) => e.action === 'deploy.started')?.details).toMatchObject({ via: 'api', during_freeze: 'Incident 42' });
+    await waitForThread(t, a.card, `deployed REL-${a.id} during a freeze (Incident 42) without an emergency override`);
+    expect(t.gl.database.sqlite.prepare('select review_required as r from releases where id = ?').get(a.id)).toEqual({ r: 1 });
+  }, 60_000);
+
   it('takes a failure reported straight from scheduled, as a pipeline that failed before it could report a start', async () => {
     const t = await startHarness({ policy: policyWith({}) });
     h = t;

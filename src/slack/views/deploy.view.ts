@@ -106,6 +106,11 @@ export function deployReportedText(r: Release, url: string | null): string {
   return `:rocket: The deploy pipeline reports the deploy of ${relId(r.id)} has started${url ? ` (${safeLink(url, 'deploy')})` : ''}.`;
 }
 
+/** The pipeline deployed during a freeze, with no emergency override: said where everyone following the release sees it. */
+export function deployedInFreezeText(r: Release, freezeReason: string): string {
+  return `:warning: The deploy pipeline deployed ${relId(r.id)} during a freeze (${escTrunc(freezeReason, 300)}) without an emergency override. This is recorded, and the post-release review is now required.`;
+}
+
 export function webhookOutcomeText(r: Release, type: 'deploy' | 'rollback', ok: boolean, attempts: number, detail: string | null): string {
   const what = type === 'deploy' ? 'deploy' : 'rollback';
   if (ok) return `:satellite: The ${what} webhook of ${esc(r.service)} accepted ${relId(r.id)}${attempts > 1 ? ` after ${attempts} attempts` : ''}.`;
