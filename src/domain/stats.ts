@@ -322,7 +322,8 @@ export function approvalTurnarounds(releaseId: number, events: readonly Timeline
       lastProgressAt = e.at;
       continue;
     }
-    const named = STATE_OF_ACTION[e.action] ?? str(d.to_state);
+    // (an unscheduled release names where it went since 2026-12-03; older lines went to scheduling)
+    const named = (e.action === 'release.unscheduled' ? str(d.to_state) : null) ?? STATE_OF_ACTION[e.action] ?? str(d.to_state);
     if (named) {
       // A release re-entering review after an edit, or a new request, opens the stage afresh.
       if (named === state && e.action === 'release.requested') openedAt = e.at;

@@ -11,16 +11,17 @@ import type { ContentField, Role } from '../domain/types';
 import { ROLE_LABELS } from '../domain/types';
 import type { ReleaseContent } from '../domain/workflow';
 import { approvalsToReset, canEdit, changedFields, isApprovalStage, stateAfterEdit } from '../domain/workflow';
-import { mention } from '../slack/format';
+import { mention, relId, slackDate } from '../slack/format';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
 import { NotFoundError } from './errors';
 import { factsOf } from './facts';
-import type { ReleaseFieldsInput } from './release-input';
-import { releaseColumns, releaseTitle } from './release-input';
+import type { ReleaseFields, ReleaseFieldsInput } from './release-input';
+import { givenTitle, releaseColumns, releaseTitle } from './release-input';
 import { rolesOf, rulesFor } from './roles';
 import { validateRelease } from './request-release';
 import { stageAdvanceText } from './transitions';
+import { unscheduleInTx } from './unschedule';
 
 const FIELD_NAMES: Record<ContentField, string> = {
   version: 'version',
@@ -31,7 +32,14 @@ const FIELD_NAMES: Record<ContentField, string> = {
 };
 
 export type EditResult =
-  | { kind: 'edited'; release: Release; changed: ContentField[]; resets: { role: string; userId: string; reason: string }[] }
+  | {
+      kind: 'edited';
+      release: Release;
+      changed: ContentField[];
+      resets: { role: string; userId: string; reason: string }[];
+      /** The slot a scheduled release lost because the edit reset approvals it was scheduled on. */
+      unscheduledFrom: number | null;
+    }
   | { kind: 'unchanged'; release: Release }
   | { kind: 'invalid'; errors: Record<string, string> }
   | { kind: 'denied'; release: Release; why: 'not_allowed' | 'closed' | 'changed_meanwhile' };
@@ -66,9 +74,20 @@ export async function editRelease(
 ): Promise<EditResult> {
   const before = getRelease(deps.db, input.releaseId);
   if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
-  const valid = validateRelease(deps, input.fields);
+  const asked = input.fields;
+  // A requested deploy time that has passed is not offered in the form (a past time can't be picked), or passed while
+  // the form was open: sent back empty or as it was, it is left as it is, not cleared or refused as "in the past".
+  const keepDesired =
+    before.desiredAt !== null && before.desiredAt <= deps.now() && ((asked.desired_at ?? null) === null || asked.desired_at === before.desiredAt);
+  const valid = validateRelease(deps, keepDesired ? { ...asked, desired_at: null } : asked);
   if (!valid.ok) return { kind: 'invalid', errors: valid.errors };
-  const f = valid.fields;
+  const f: ReleaseFields = {
+    ...valid.fields,
+    // A generated title ("payments-api 1.4.2") sent back as it was (a form prefilled with it) follows the version, like
+    // an empty Title; a title someone typed stays as typed.
+    ...(givenTitle(before) === undefined && valid.fields.title === before.title ? { title: undefined } : {}),
+    ...(keepDesired ? { desired_at: before.desiredAt } : {}),
+  };
   if (f.service !== before.service) {
     return { kind: 'invalid', errors: { service: `A release's service can't change. Cancel this one and request a new release for ${f.service}.` } };
   }
@@ -112,12 +131,18 @@ export async function editRelease(
     const remaining = facts.approvals.filter((a) => !resetIds.has(a.id));
     const movable = isApprovalStage(release.state) || release.state === 'changes_requested' || (release.state === 'scheduled' && resets.length > 0);
     const state = movable ? stateAfterEdit({ ...facts, risk: f.risk, approvals: remaining }, rules) : release.state;
-    const updated = updateRelease(tx, release.id, {
+    // A scheduled release whose approvals were reset loses its slot, as when a readiness criterion fails.
+    const unscheduleTo = release.state === 'scheduled' && isApprovalStage(state) ? state : null;
+    const edited = updateRelease(tx, release.id, {
       ...releaseColumns(f),
       contentRev: changed.length > 0 ? release.contentRev + 1 : release.contentRev,
       updatedAt: now,
-      ...(state !== release.state ? { state, stateChangedAt: now } : {}),
+      ...(state !== release.state && !unscheduleTo ? { state, stateChangedAt: now } : {}),
     });
+    // (audited before `release.edited`, whose `state_after` is where the release now is: the stats walk the trail in order)
+    const updated = unscheduleTo
+      ? unscheduleInTx(tx, edited, release.scheduledAt, input.actor, now, { reason: 'edited', fields: changed, approvals_reset: toReset.map((r) => r.approval.role) }, unscheduleTo)
+      : edited;
     appendAudit(tx, {
       at: now,
       releaseId: release.id,
@@ -131,7 +156,7 @@ export async function editRelease(
         state_after: state,
       },
     });
-    return { kind: 'edited', release: updated, changed, resets };
+    return { kind: 'edited', release: updated, changed, resets, unscheduledFrom: unscheduleTo ? release.scheduledAt : null };
   });
 
   if (result.kind === 'edited') {
@@ -142,7 +167,11 @@ export async function editRelease(
     const resetText = result.resets.length
       ? ` Approvals reset: ${result.resets.map((x) => `${x.role} (${mention(x.userId)}) — ${x.reason}`).join('; ')}.`
       : '';
-    void deps.cards.thread(r.id, `:pencil2: ${mention(input.actor)} edited the ${what}.${resetText} ${stageAdvanceText(deps, r.id)}`);
+    const slotText =
+      result.unscheduledFrom !== null
+        ? ` :calendar: The deploy slot ${slackDate(result.unscheduledFrom)} is freed: ${relId(r.id)} needs approving again before operations pick a new slot.`
+        : '';
+    void deps.cards.thread(r.id, `:pencil2: ${mention(input.actor)} edited the ${what}.${resetText}${slotText} ${stageAdvanceText(deps, r.id)}`);
   }
   return result;
 }

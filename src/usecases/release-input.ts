@@ -50,9 +50,22 @@ export type ReleaseFields = z.infer<typeof releaseFieldsSchema>;
 /** Raw fields as typed or sent: environment and risk are still free text until validated. */
 export type ReleaseFieldsInput = Omit<z.input<typeof releaseFieldsSchema>, 'environment' | 'risk'> & { environment: string; risk: string };
 
+/** The title generated for a release requested without one: `service version`. */
+export function defaultTitle(r: { service: string; version: string }): string {
+  return `${r.service} ${r.version}`;
+}
+
 /** The title a release shows: the one given, else `service version`. */
 export function releaseTitle(f: Pick<ReleaseFields, 'service' | 'version' | 'title'>): string {
-  return f.title || `${f.service} ${f.version}`;
+  return f.title || defaultTitle(f);
+}
+
+/**
+ * The title someone gave a stored release, or `undefined` when it is the generated one (requested without a title,
+ * from Slack or the API): an edit leaves that one to follow the service and version instead of freezing it.
+ */
+export function givenTitle(r: { service: string; version: string; title: string }): string | undefined {
+  return r.title === defaultTitle(r) ? undefined : r.title;
 }
 
 /** The `releases` columns that come from validated request fields (create and edit store them the same way). */

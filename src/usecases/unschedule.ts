@@ -1,17 +1,31 @@
 /**
  * A scheduled release whose slot is no longer allowed (a freeze declared over it, deploy windows edited away from it)
  * goes back to scheduling: audited, its card and thread updated, its owners (requester and scheduler) told by DM.
+ * A scheduled release that needs approving again (a failed readiness criterion, an edit that reset approvals) goes
+ * back to that stage the same way, through `unscheduleInTx`.
  */
 import type { DbOrTx } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { updateRelease } from '../db/release.repo';
+import type { ApprovalStage } from '../domain/types';
 import type { Deps } from './deps';
 
-/** Inside the caller's transaction: back to scheduling, slot cleared, `release.unscheduled` audited with `details`. */
-export function unscheduleInTx(tx: DbOrTx, r: Release, slot: number, actor: string, now: number, details: Record<string, unknown>): Release {
-  const moved = updateRelease(tx, r.id, { state: 'scheduling', stateChangedAt: now, updatedAt: now, scheduledAt: null });
-  appendAudit(tx, { at: now, releaseId: r.id, actor, action: 'release.unscheduled', details: { ...details, slot: new Date(slot).toISOString() } });
+/**
+ * Inside the caller's transaction: back to `to` (scheduling, or an approval stage when it needs approving again after
+ * a failed readiness criterion or an edit), slot cleared, `release.unscheduled` audited with `details`.
+ */
+export function unscheduleInTx(
+  tx: DbOrTx,
+  r: Release,
+  slot: number | null,
+  actor: string,
+  now: number,
+  details: Record<string, unknown>,
+  to: ApprovalStage = 'scheduling',
+): Release {
+  const moved = updateRelease(tx, r.id, { state: to, stateChangedAt: now, updatedAt: now, scheduledAt: null });
+  appendAudit(tx, { at: now, releaseId: r.id, actor, action: 'release.unscheduled', details: { ...details, slot: slot === null ? null : new Date(slot).toISOString(), to_state: to } });
   return moved;
 }
 

@@ -15,6 +15,7 @@ import { NotFoundError } from './errors';
 import { factsOf } from './facts';
 import { rolesOf, rulesFor } from './roles';
 import { stageAdvanceText } from './transitions';
+import { unscheduleInTx } from './unschedule';
 
 export type CriterionDenial = 'closed' | 'not_owner' | 'waive_needs_release_manager' | 'waive_needs_reason';
 
@@ -95,15 +96,10 @@ export async function updateCriterion(deps: Deps, input: CriterionInput): Promis
       state = deriveApprovalState({ ...facts, criteria: criteriaAfter }, rules);
       if (release.state === 'scheduled' && state === 'scheduling') state = 'scheduled';
     }
-    const unscheduled = release.state === 'scheduled' && state !== 'scheduled';
-    if (unscheduled) {
-      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'release.unscheduled', details: { reason: 'readiness', criterion: input.criterion, status: input.status } });
-    }
-    const updated = updateRelease(tx, release.id, {
-      updatedAt: now,
-      ...(state !== release.state ? { state, stateChangedAt: now } : {}),
-      ...(unscheduled ? { scheduledAt: null } : {}),
-    });
+    const updated =
+      release.state === 'scheduled' && isApprovalStage(state)
+        ? unscheduleInTx(tx, release, release.scheduledAt, input.actor, now, { reason: 'readiness', criterion: input.criterion, status: input.status }, state)
+        : updateRelease(tx, release.id, { updatedAt: now, ...(state !== release.state ? { state, stateChangedAt: now } : {}) });
     return { kind: 'updated', release: updated, advanced: state !== release.state, unchanged: previous === input.status };
   });
 

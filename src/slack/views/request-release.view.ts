@@ -2,6 +2,7 @@
 import type { InputBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { Release } from '../../db/release.repo';
 import { ENVIRONMENTS, RISKS } from '../../domain/types';
+import { givenTitle } from '../../usecases/release-input';
 import { relId } from '../format';
 import { CALLBACKS, REQUEST_FIELDS as F } from '../ids';
 import { plain, section } from './kit';
@@ -77,7 +78,13 @@ export function requestModal(opts: { services: string[]; meta: RequestModalMeta;
         : []),
       serviceBlock,
       textInput(F.version, 'Version', { initial: r?.version, placeholder: '1.4.2' }),
-      textInput(F.title, 'Title', { optional: true, initial: r?.title, placeholder: 'Faster checkout for returning customers' }),
+      // A generated title ("payments-api 1.4.2") is not prefilled: left empty, it follows an edited version.
+      textInput(F.title, 'Title', {
+        optional: true,
+        initial: r ? givenTitle(r) : undefined,
+        placeholder: 'Faster checkout for returning customers',
+        ...(editing ? { hint: 'Leave empty to use the service and version.' } : {}),
+      }),
       textInput(F.changelog, 'Changelog', { multiline: true, initial: r?.changelog, hint: 'What changes for users and systems. Up to 3,000 characters.' }),
       selectInput(F.environment, 'Environment', [...ENVIRONMENTS], r?.environment ?? 'production'),
       selectInput(F.risk, 'Risk', [...RISKS], r?.risk),

@@ -160,6 +160,26 @@ describe('approval turnaround from the audit trail', () => {
     expect(approvalTurnarounds(2, rel2).map((s) => s.ms / HOUR)).toEqual([1, 3, 6]);
   });
 
+  it('a release unscheduled back to sign-off (a failed criterion) opens sign-off again there, not scheduling', () => {
+    const r = T0;
+    const events = [
+      ev(r, 'release.requested'),
+      grant(r + HOUR, 'review', 'developer', 'qa', 'U0DEV2'),
+      grant(r + 2 * HOUR, 'qa', 'qa', 'signoff', 'U0QA'),
+      grant(r + 3 * HOUR, 'signoff', 'release_manager', 'signoff', 'U0RM'),
+      grant(r + 4 * HOUR, 'signoff', 'product_manager', 'scheduling', 'U0PM'),
+      ev(r + 5 * HOUR, 'approval.granted', { stage: 'scheduling', role: 'operations', via: 'schedule' }, 'U0OPS'),
+      ev(r + 6 * HOUR, 'release.unscheduled', { reason: 'readiness', to_state: 'signoff' }),
+      ev(r + 8 * HOUR, 'criterion.updated'), // CI passes the criterion again
+      grant(r + 9 * HOUR, 'signoff', 'release_manager', 'scheduling', 'U0RM'), // 3h after sign-off re-opened
+    ];
+    expect(approvalTurnarounds(4, events).map((s) => [s.stage, s.ms / HOUR]).at(-1)).toEqual(['signoff', 3]);
+    // a line from before to_state was recorded still means scheduling
+    const old = events.map((e) => (e.action === 'release.unscheduled' ? ev(e.at, e.action, { reason: 'freeze' }) : e));
+    old[8] = ev(r + 9 * HOUR, 'approval.granted', { stage: 'scheduling', role: 'operations', via: 'schedule' }, 'U0OPS2');
+    expect(approvalTurnarounds(4, old).map((s) => [s.stage, s.ms / HOUR]).at(-1)).toEqual(['scheduling', 3]);
+  });
+
   it('gives median and p90 per role and per stage, and names the bottleneck', () => {
     const rep = turnaroundReport(samples, period);
     const byRole = Object.fromEntries(rep.byRole.map((g) => [g.role, [g.count, (g.median ?? 0) / HOUR, (g.p90 ?? 0) / HOUR]]));
