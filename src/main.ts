@@ -1,5 +1,5 @@
 /** `npm start`: load and check the configuration, then run Greenlight until SIGTERM/SIGINT. */
-import { loadConfigOrReport } from './config';
+import { configWarnings, loadConfigOrReport } from './config';
 import { startGreenlight } from './server';
 
 async function main(): Promise<void> {
@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     return;
   }
   const app = await startGreenlight({ env, policy });
+  // Configuration that works but is likely a mistake: one line each, start-up goes on.
+  for (const warning of configWarnings(config)) app.deps.logger.warn(warning);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { formatZodIssues, friendlyErrors } from './errors';
 
@@ -51,7 +52,15 @@ export interface Env {
 
 const optionalText = z.string().optional();
 
-/** `file:path`, `file:///abs/path`, a bare path or `:memory:` → the SQLite path; otherwise an error message. */
+/** What DATABASE_URL takes, for the messages that refuse something else. */
+export const DATABASE_URL_FORMS = 'file:./path.db, file:/abs/path.db, file:///abs/path.db, a plain path or :memory:';
+
+/**
+ * `file:path`, `file:///abs/path`, a bare path or `:memory:` → the SQLite path; otherwise an error message.
+ * Anything else that starts with a URL scheme (`sqlite:./x.db`, `mysql://…`) is refused rather than taken as a
+ * file name (`sqlite:./x.db` would create a directory named `sqlite:.`), and so is a `file:` URL with a `?query`
+ * or `#fragment` (`file:./db?mode=rwc`): SQLite's URI parameters are not read, so they would be part of the name.
+ */
 export function sqlitePathFromUrl(url: string): { path: string } | { error: string } {
   const text = url.trim();
   if (/^postgres(ql)?:\/\//i.test(text)) {
@@ -59,22 +68,53 @@ export function sqlitePathFromUrl(url: string): { path: string } | { error: stri
   }
   if (text === ':memory:' || text === 'file::memory:') return { path: ':memory:' };
   let path = text;
-  if (/^file:\/\//i.test(text)) path = decodeURIComponent(text.slice('file://'.length));
-  else if (/^file:/i.test(text)) path = text.slice('file:'.length);
-  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-    const scheme = text.slice(0, text.indexOf(':'));
-    return { error: `unsupported database "${scheme}"; use a SQLite file such as file:./data/greenlight.db` };
+  if (/^file:/i.test(text)) {
+    if (/[?#]/.test(text)) {
+      return { error: `a file: URL takes no ?query or #fragment (SQLite URI parameters are not supported); use ${DATABASE_URL_FORMS}` };
+    }
+    path = /^file:\/\//i.test(text) ? decodeURIComponent(text.slice('file://'.length)) : text.slice('file:'.length);
+  } else if (/^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[a-z]:[\\/]/i.test(text)) {
+    // (`C:\data\x.db` is a Windows path, not a URL with the scheme `c:`)
+    const scheme = text.slice(0, text.indexOf(':') + 1);
+    return { error: `unsupported scheme "${scheme}": expected a SQLite file as ${DATABASE_URL_FORMS}` };
   }
-  if (path === '') return { error: 'expected a SQLite file such as file:./data/greenlight.db' };
+  if (path === '') return { error: `expected a SQLite file as ${DATABASE_URL_FORMS}` };
   return { path };
 }
 
-function isBase64(text: string): boolean {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false;
-  const body = text.replace(/=+$/, '');
-  if (body.length % 4 === 1) return false;
-  if (text.includes('=') && text.length % 4 !== 0) return false;
-  return Buffer.from(body, 'base64').length > 0;
+/** Below this many bytes once decoded a webhook secret is warned about at start (Standard Webhooks asks for 24 to 64). */
+export const MIN_WEBHOOK_SECRET_BYTES = 16;
+
+const WEBHOOK_SECRET_FORMAT = 'expected whsec_ followed by base64 (the Standard Webhooks secret format)';
+const WEBHOOK_SECRET_EXAMPLE = `e.g. whsec_ followed by the output of \`openssl rand -base64 32\``;
+
+/**
+ * Why GREENLIGHT_WEBHOOK_SECRET cannot sign, or null when it can: the check signs a message with the same library
+ * the webhooks use, so a secret that passes here signs every webhook (`whsec_abc` used to pass and then fail every
+ * delivery with "incorrect padding"). Messages never repeat the secret.
+ */
+export function webhookSecretProblem(secret: string): string | null {
+  if (!secret.startsWith('whsec_')) return WEBHOOK_SECRET_FORMAT;
+  const body = secret.slice('whsec_'.length);
+  // (a length of 4n+1 is no base64 at all: the library would drop the last character without a word)
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.replace(/=+$/, '').length % 4 === 1) return WEBHOOK_SECRET_FORMAT;
+  try {
+    new Webhook(secret).sign('msg_greenlight_startup_check', new Date(0), '{}');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^Base64Coder: /, '') : String(error);
+    return `not a usable Standard Webhooks secret (${reason}): expected whsec_ followed by padded base64, ${WEBHOOK_SECRET_EXAMPLE}`;
+  }
+  return null;
+}
+
+/** The secret's length in bytes once decoded (for the start-up warning about short secrets). */
+export function webhookSecretBytes(secret: string): number {
+  return Buffer.from(secret.slice('whsec_'.length), 'base64').length;
+}
+
+/** A usable but short secret signs, so it is warned about at start (src/config/warnings.ts), not refused. */
+export function shortWebhookSecretText(bytes: number): string {
+  return `GREENLIGHT_WEBHOOK_SECRET is short: its base64 decodes to ${bytes} byte${bytes === 1 ? '' : 's'}; use at least ${MIN_WEBHOOK_SECRET_BYTES} random bytes, ${WEBHOOK_SECRET_EXAMPLE}`;
 }
 
 /**
@@ -126,10 +166,11 @@ export const envSchema = z
     GREENLIGHT_POLICY: optionalText,
     // Any token turns the API on; a short one is warned about at start (src/server.ts), not refused.
     GREENLIGHT_API_TOKEN: optionalText,
-    GREENLIGHT_WEBHOOK_SECRET: optionalText.refine(
-      (v) => v === undefined || (v.startsWith('whsec_') && isBase64(v.slice('whsec_'.length))),
-      { message: 'expected whsec_ followed by base64 (the Standard Webhooks secret format)' },
-    ),
+    GREENLIGHT_WEBHOOK_SECRET: optionalText.superRefine((v, ctx) => {
+      if (v === undefined) return;
+      const problem = webhookSecretProblem(v);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional(),
   })
   .superRefine((vars, ctx) => {
@@ -139,6 +180,14 @@ export const envSchema = z
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
         message: 'required when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (Slack requests are verified with it)',
+      });
+    }
+    // An app token alone used to start the local sandbox without a word: Socket Mode needs the bot token too.
+    if (vars.SLACK_APP_TOKEN !== undefined && vars.SLACK_BOT_TOKEN === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_BOT_TOKEN'],
+        message: 'required when SLACK_APP_TOKEN is set (Socket Mode needs both); unset SLACK_APP_TOKEN to run the local sandbox',
       });
     }
     // Runs even when other variables failed, so every problem is reported in one go.

@@ -10,6 +10,7 @@ export * from './env';
 export * from './errors';
 export * from './policy';
 export { SAMPLE_POLICY_YAML } from './sample-policy';
+export * from './warnings';
 
 export const DEFAULT_POLICY_FILE = 'greenlight.yml';
 

@@ -3,9 +3,10 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
+import { strictObject } from '../config/errors';
 import { auditForRelease, auditPage } from '../db/audit.repo';
 import type { AuditRow } from '../db/audit.repo';
-import { CRITERIA } from '../domain/types';
+import { CRITERIA, STATE_PHRASES } from '../domain/types';
 import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
 import { parseReleaseId } from '../usecases/facts';
@@ -25,30 +26,42 @@ export { ISO_DATE_FIRST, isoInstant } from './iso-instant';
 
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
 
-export const createReleaseBodySchema = z.strictObject({
+/**
+ * An optional body field that also takes `null` as "not given" (CI templates often send `"title": null`): it
+ * parses to the field's own type or `undefined`, never `null`, so the code below sees what it always did.
+ */
+function optionalOrNull<T extends z.ZodType>(schema: T) {
+  return schema.nullish().transform((value) => value ?? undefined);
+}
+
+/**
+ * Bodies stay strict about unknown keys (a typo such as `rollback_pan` would otherwise be dropped silently);
+ * the 422 names each unknown key, with the known key it is closest to when there is one (see `issues`).
+ */
+export const createReleaseBodySchema = strictObject({
   service: z.string(),
   version: z.string(),
-  title: z.string().optional(),
+  title: optionalOrNull(z.string()),
   environment: z.string(),
   changelog: z.string(),
   rollback_plan: z.string(),
   risk: z.string(),
   requested_by: userId,
-  links: z.array(z.string()).optional(),
-  commit_time: isoInstant.optional(),
-  desired_at: z.iso.datetime({ offset: true }).optional(),
+  links: optionalOrNull(z.array(z.string())),
+  commit_time: optionalOrNull(isoInstant),
+  desired_at: optionalOrNull(z.iso.datetime({ offset: true })),
 });
 
-export const checkBodySchema = z.strictObject({
+export const checkBodySchema = strictObject({
   criterion: z.enum(CRITERIA),
   status: z.enum(['passed', 'failed']),
-  url: z.url({ protocol: /^https?$/ }).max(500).optional(),
-  details: z.string().max(2000).optional(),
+  url: optionalOrNull(z.url({ protocol: /^https?$/ }).max(500)),
+  details: optionalOrNull(z.string().max(2000)),
 });
 
-export const deploymentBodySchema = z.strictObject({
+export const deploymentBodySchema = strictObject({
   status: z.enum(DEPLOY_REPORTS),
-  url: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  url: optionalOrNull(z.url({ protocol: /^https?$/ }).max(500)),
 });
 
 function tokenMatches(given: string, expected: string): boolean {
@@ -80,8 +93,12 @@ export function bearerAuth(token: string | null, opts: { allowQuery?: boolean } 
   };
 }
 
+/** One entry per problem; an unknown key is its own entry, named by its path (`colour`, not `(body)`). */
 function issues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+  return error.issues.flatMap((i) => {
+    if (i.code === 'unrecognized_keys') return i.keys.map((key) => ({ path: [...i.path, key].join('.'), message: i.message }));
+    return [{ path: i.path.join('.') || '(body)', message: i.message }];
+  });
 }
 
 /** A problem detail that names each invalid field, e.g. `The release request is invalid: rollback_plan: Invalid input…`. */
@@ -219,7 +236,7 @@ export function apiRouter(deps: Deps, token: string | null): Router {
         return sendProblem(res, { status: 422, detail: Object.values(result.errors).join(' ') });
       }
       if (result.kind === 'denied') {
-        return sendProblem(res, { status: 409, detail: `REL-${snap.release.id} is ${snap.release.state}; its readiness can no longer change.` });
+        return sendProblem(res, { status: 409, detail: `REL-${snap.release.id} is ${STATE_PHRASES[snap.release.state]}; its readiness can no longer change.` });
       }
       const after = releaseSnapshot(deps, snap.release.id);
       res.status(200).json(after ? releaseJson(after) : {});
@@ -245,6 +262,7 @@ export function apiRouter(deps: Deps, token: string | null): Router {
   });
 
   const pageCursor = z.coerce.number().int().nonnegative();
+  const PAGE_CURSOR_NAMES = ['after', 'cursor', 'next'] as const;
   const auditQuery = z.object({
     since: isoInstant.optional(),
     until: isoInstant.optional(),
@@ -253,6 +271,8 @@ export function apiRouter(deps: Deps, token: string | null): Router {
     after: pageCursor.optional(),
     // the name most paging APIs use for what `next` hands back; the same thing as `after`
     cursor: pageCursor.optional(),
+    // and the name the answer itself gives it (`?next=<next>`): a name left unread would serve page 1 forever
+    next: pageCursor.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(500),
   });
 
@@ -261,9 +281,20 @@ export function apiRouter(deps: Deps, token: string | null): Router {
     const given = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
     const q = auditQuery.safeParse(given);
     if (!q.success) return sendProblem(res, { status: 422, detail: invalidDetail('The audit query is invalid', q.error), errors: issues(q.error) });
-    const { after, cursor } = q.data;
-    if (after !== undefined && cursor !== undefined && after !== cursor) {
-      return sendProblem(res, { status: 422, detail: 'after and cursor are two names for the same thing; send one.', errors: [{ path: 'cursor', message: 'differs from after' }] });
+    // after, cursor and next are three names for one cursor: send any of them, or several that agree.
+    const named: { name: (typeof PAGE_CURSOR_NAMES)[number]; value: number }[] = [];
+    for (const name of PAGE_CURSOR_NAMES) {
+      const value = q.data[name];
+      if (value !== undefined) named.push({ name, value });
+    }
+    const [first] = named;
+    const clash = named.find((n) => n.value !== first?.value);
+    if (first && clash) {
+      return sendProblem(res, {
+        status: 422,
+        detail: `after, cursor and next are three names for the same thing (the previous page's next); send one: ${first.name}=${first.value} and ${clash.name}=${clash.value} differ.`,
+        errors: [{ path: clash.name, message: `differs from ${first.name}` }],
+      });
     }
     const releaseId = q.data.release ? parseReleaseId(q.data.release) : undefined;
     if (releaseId === null) return sendProblem(res, { status: 422, detail: 'release must be REL-n or n.' });
@@ -273,7 +304,7 @@ export function apiRouter(deps: Deps, token: string | null): Router {
       releaseId,
     };
     if (q.data.format === 'csv') return streamCsv(deps, base, res);
-    const rows = auditPage(deps.db, { ...base, afterId: after ?? cursor, limit: q.data.limit + 1 });
+    const rows = auditPage(deps.db, { ...base, afterId: first?.value, limit: q.data.limit + 1 });
     const items = rows.slice(0, q.data.limit);
     const last = items[items.length - 1];
     res.json({ items: items.map(auditJson), ...(rows.length > q.data.limit && last ? { next: String(last.id) } : {}) });

@@ -31,7 +31,7 @@ export const auditItemSchema = z.object({
     details: z.record(z.string(), z.unknown()),
   });
 
-export const auditPageSchema = z.object({ items: z.array(auditItemSchema), next: z.string().optional().describe('present when there is more: pass it back as `after` (or `cursor`) for the next page') });
+export const auditPageSchema = z.object({ items: z.array(auditItemSchema), next: z.string().optional().describe('present when there is more: pass it back as `next`, `after` or `cursor` (three names for the same thing) for the next page') });
 
 export const releaseResponseSchema = z.object({
     id: z.string().describe('REL-n'),
@@ -107,7 +107,7 @@ export interface RouteDoc {
 
 /** since/until of the audit trail, as isoInstant in api.ts reads them. */
 const AUDIT_TIME =
-  'an ISO 8601 date or date-time: 2026-01-01, 2026-01-01T10:00Z, 2026-01-01T10:00:00+02:00 or +0200; without an offset it is read as UTC (a date alone is its UTC midnight)';
+  'an ISO 8601 date or date-time: 2026-01-01, 2026-01-01T10:00Z, 2026-01-01T10:00:00+02:00 or +0200; without an offset it is read as UTC (a date alone is its UTC midnight); a + left unencoded, which arrives as a space (`…T10:00:00 02:00`), is read as +';
 const auditTime = { type: 'string', pattern: ISO_DATE_FIRST.source };
 
 const idParam: Param = { name: 'id', in: 'path', required: true, description: 'REL-n or n', schema: { type: 'string', pattern: '^(REL-)?[0-9]+$' } };
@@ -208,6 +208,7 @@ export const ROUTES: RouteDoc[] = [
       { name: 'format', in: 'query', description: 'json (default) or csv', schema: { type: 'string', enum: ['json', 'csv'] } },
       { name: 'after', in: 'query', description: 'the `next` of the previous page, passed back as is', schema: { type: 'integer', minimum: 0 } },
       { name: 'cursor', in: 'query', description: 'another name for `after`', schema: { type: 'integer', minimum: 0 } },
+      { name: 'next', in: 'query', description: 'another name for `after`, as the page names it; after, cursor and next that differ are a 422', schema: { type: 'integer', minimum: 0 } },
       { name: 'limit', in: 'query', description: 'page size, 1–1000 (default 500)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
     ],
     responses: {
@@ -243,12 +244,32 @@ function componentSchemas(): Record<string, unknown> {
   add('AuditPage', auditPageSchema, 'output');
   add('AuditEntry', auditItemSchema, 'output');
   add('Problem', problemSchema, 'output');
-  // z.url({ protocol: /^https?$/ }) has no JSON Schema keyword: say it with a pattern.
-  for (const id of ['CheckBody', 'DeploymentBody']) {
-    const url = (out[id]?.properties as Record<string, Record<string, unknown>> | undefined)?.url;
-    if (url) url.pattern = '^[Hh][Tt][Tt][Pp][Ss]?://';
+  for (const id of ['CreateReleaseBody', 'CheckBody', 'DeploymentBody']) {
+    const properties = (out[id]?.properties ?? {}) as Record<string, JsonSchema>;
+    for (const property of Object.values(properties)) describeNullable(property);
+    // z.url({ protocol: /^https?$/ }) has no JSON Schema keyword: say it with a pattern (on the string, not the null).
+    const url = properties.url;
+    if (url) valueBranch(url).pattern = '^[Hh][Tt][Tt][Pp][Ss]?://';
   }
   return out;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/** An optional field that also takes null is `anyOf: [<the value's schema>, {type: null}]`: the value's schema. */
+function valueBranch(property: JsonSchema): JsonSchema {
+  const branches = Array.isArray(property.anyOf) ? (property.anyOf as JsonSchema[]) : [];
+  return branches.find((b) => b.type !== 'null') ?? property;
+}
+
+/** Says on each field that takes null what null means, lifting a description from the value's branch to the field. */
+function describeNullable(property: JsonSchema): void {
+  const nullable = (Array.isArray(property.type) && property.type.includes('null')) || valueBranch(property) !== property;
+  if (!nullable || property.description !== undefined) return;
+  const branch = valueBranch(property);
+  const inner = typeof branch.description === 'string' ? branch.description : undefined;
+  if (branch !== property) delete branch.description;
+  property.description = inner === undefined ? 'optional; null counts as not given' : `${inner}; null counts as not given`;
 }
 
 const IDS = new Map<z.ZodType, string>([

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../src/config/env';
 
@@ -105,7 +107,15 @@ describe('parseEnv', () => {
       { SLACK_BOT_TOKEN: 'xoxb-1' },
       'SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (Slack requests are verified with it)',
     ],
-    [{ SLACK_APP_TOKEN: 'xoxb-1' }, 'SLACK_APP_TOKEN: expected an app-level token starting with xapp-'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-1' }, 'SLACK_APP_TOKEN: expected an app-level token starting with xapp-'],
+    [
+      { SLACK_APP_TOKEN: 'xapp-1-A' },
+      'SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode needs both); unset SLACK_APP_TOKEN to run the local sandbox',
+    ],
+    [
+      { SLACK_APP_TOKEN: 'xapp-1-A', SLACK_SIGNING_SECRET: 'shh' },
+      'SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode needs both); unset SLACK_APP_TOKEN to run the local sandbox',
+    ],
     [{ SLACK_API_URL: 'slack.com/api' }, 'SLACK_API_URL: expected an http(s) URL like https://slack.com/api/'],
     [{ PORT: '65536' }, 'PORT: expected a whole number from 0 to 65535'],
     [{ PORT: '80.5' }, 'PORT: expected a whole number from 0 to 65535'],
@@ -120,7 +130,23 @@ describe('parseEnv', () => {
     ],
     [
       { DATABASE_URL: 'mysql://db/greenlight' },
-      'DATABASE_URL: unsupported database "mysql"; use a SQLite file such as file:./data/greenlight.db',
+      'DATABASE_URL: unsupported scheme "mysql:": expected a SQLite file as file:./path.db, file:/abs/path.db, file:///abs/path.db, a plain path or :memory:',
+    ],
+    [
+      { DATABASE_URL: 'sqlite:./x.db' },
+      'DATABASE_URL: unsupported scheme "sqlite:": expected a SQLite file as file:./path.db, file:/abs/path.db, file:///abs/path.db, a plain path or :memory:',
+    ],
+    [
+      { DATABASE_URL: 'sqlite:///var/lib/x.db' },
+      'DATABASE_URL: unsupported scheme "sqlite:": expected a SQLite file as file:./path.db, file:/abs/path.db, file:///abs/path.db, a plain path or :memory:',
+    ],
+    [
+      { DATABASE_URL: 'file:./db?mode=rwc' },
+      'DATABASE_URL: a file: URL takes no ?query or #fragment (SQLite URI parameters are not supported); use file:./path.db, file:/abs/path.db, file:///abs/path.db, a plain path or :memory:',
+    ],
+    [
+      { DATABASE_URL: 'file:///var/lib/gl.db?cache=shared' },
+      'DATABASE_URL: a file: URL takes no ?query or #fragment (SQLite URI parameters are not supported); use file:./path.db, file:/abs/path.db, file:///abs/path.db, a plain path or :memory:',
     ],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL: expected a redis:// or rediss:// URL'],
     [
@@ -131,9 +157,43 @@ describe('parseEnv', () => {
       { GREENLIGHT_WEBHOOK_SECRET: 'whsec_not base64!' },
       'GREENLIGHT_WEBHOOK_SECRET: expected whsec_ followed by base64 (the Standard Webhooks secret format)',
     ],
+    [
+      { GREENLIGHT_WEBHOOK_SECRET: 'whsec_abc' },
+      'GREENLIGHT_WEBHOOK_SECRET: not a usable Standard Webhooks secret (incorrect padding): expected whsec_ followed by padded base64, e.g. whsec_ followed by the output of `openssl rand -base64 32`',
+    ],
+    [
+      { GREENLIGHT_WEBHOOK_SECRET: 'whsec_abcde' },
+      'GREENLIGHT_WEBHOOK_SECRET: expected whsec_ followed by base64 (the Standard Webhooks secret format)',
+    ],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent'],
   ])('reports %j as one line', (env, line) => {
     expect(errorsOf(env)).toEqual([line]);
+  });
+
+  it.each(['C:\\data\\x.db', 'C:/data/x.db', './sqlite:x.db', 'data/file:x.db'])('takes DATABASE_URL %s as a plain path', (url) => {
+    const result = parseEnv({ DATABASE_URL: url });
+    expect(result.ok && result.env.databasePath).toBe(url);
+  });
+
+  it.each([16, 24, 32, 64])('accepts a webhook secret of %i random bytes, and it signs', (bytes) => {
+    for (let i = 0; i < 20; i += 1) {
+      const secret = `whsec_${randomBytes(bytes).toString('base64')}`;
+      const result = parseEnv({ GREENLIGHT_WEBHOOK_SECRET: secret });
+      expect(result.ok && result.env.webhookSecret).toBe(secret);
+      expect(new Webhook(secret).sign('msg_1', new Date(), '{}')).toMatch(/^v1,/);
+    }
+  });
+
+  it('every webhook secret it accepts, the Standard Webhooks library can sign with', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    for (let length = 1; length <= 40; length += 1) {
+      for (const pad of ['', '=', '==']) {
+        const body = Array.from({ length }, (_, i) => alphabet[(i * 7 + length) % alphabet.length]).join('') + pad;
+        const secret = `whsec_${body}`;
+        if (!parseEnv({ GREENLIGHT_WEBHOOK_SECRET: secret }).ok) continue;
+        expect(() => new Webhook(secret).sign('msg_1', new Date(), '{}'), secret).not.toThrow();
+      }
+    }
   });
 
   it('reports every problem together', () => {

@@ -3,6 +3,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { apiRouter, checkBodySchema, createReleaseBodySchema, deploymentBodySchema, isoInstant } from '../../../src/http/api';
+import { RELEASE_BODY } from '../../support/api-samples';
 import { ROUTES, openApiDocument, openApiPath } from '../../../src/http/openapi';
 import type { Deps } from '../../../src/usecases/deps';
 
@@ -78,15 +79,7 @@ describe('the OpenAPI document', () => {
     return ajv.compile(schema);
   };
 
-  const release = {
-    service: 'payments-api',
-    version: '1.2.3',
-    environment: 'production',
-    changelog: 'Faster checkout',
-    rollback_plan: 'Redeploy 1.2.2',
-    risk: 'low',
-    requested_by: 'U0DEV1',
-  };
+  const release = RELEASE_BODY;
   const releaseSamples: [string, unknown][] = [
     ['minimal', release],
     ['with every optional field', { ...release, title: 'T', links: ['https://x.example'], commit_time: '2026-05-01T10:00:00Z', desired_at: '2026-05-02T10:00:00+02:00' }],
@@ -102,6 +95,9 @@ describe('the OpenAPI document', () => {
     ['a number as version', { ...release, version: 2 }],
     ['links not a list', { ...release, links: 'https://x.example' }],
     ['not an object', 'release please'],
+    ['null for every optional field', { ...release, title: null, links: null, commit_time: null, desired_at: null }],
+    ['null for a required field', { ...release, changelog: null }],
+    ['null inside links', { ...release, links: [null] }],
   ];
 
   it.each(releaseSamples)('POST /releases body, %s: the JSON Schema and zod agree', (_name, sample) => {
@@ -118,6 +114,8 @@ describe('the OpenAPI document', () => {
     ['an ftp url', { criterion: 'tests', status: 'passed', url: 'ftp://files.example/x' }],
     ['details too long', { criterion: 'tests', status: 'passed', details: 'x'.repeat(2001) }],
     ['an unknown field', { criterion: 'tests', status: 'passed', by: 'ci' }],
+    ['url and details null', { criterion: 'tests', status: 'passed', url: null, details: null }],
+    ['status null', { criterion: 'tests', status: null }],
   ];
 
   it.each(checkSamples)('POST /releases/{id}/checks body, %s: the JSON Schema and zod agree', (_name, sample) => {
@@ -130,6 +128,7 @@ describe('the OpenAPI document', () => {
     ['an unknown status', { status: 'done' }],
     ['a url without http', { status: 'failed', url: 'mailto:ops@example.com' }],
     ['no status', { url: 'https://deploy.example/runs/7' }],
+    ['url null', { status: 'succeeded', url: null }],
   ];
 
   it.each(deploymentSamples)('POST /releases/{id}/deployments body, %s: the JSON Schema and zod agree', (_name, sample) => {
@@ -137,7 +136,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('the samples cover both answers', () => {
-    expect(deploymentSamples.map(([, s]) => deploymentBodySchema.safeParse(s).success)).toEqual([true, true, false, false, false]);
+    expect(deploymentSamples.map(([, s]) => deploymentBodySchema.safeParse(s).success)).toEqual([true, true, false, false, false, true]);
     expect(releaseSamples.map(([, s]) => createReleaseBodySchema.safeParse(JSON.parse(JSON.stringify(s ?? null))).success)).toContain(true);
     expect(releaseSamples.map(([, s]) => createReleaseBodySchema.safeParse(JSON.parse(JSON.stringify(s ?? null))).success)).toContain(false);
     expect(checkSamples.map(([, s]) => checkBodySchema.safeParse(s).success)).toContain(true);
@@ -163,13 +162,40 @@ describe('the OpenAPI document', () => {
       },
     );
 
-    it('says next is passed back as after or cursor, and documents both', () => {
+    it('says next is passed back as next, after or cursor, and documents all three', () => {
       expect(param('after')).toBeDefined();
       expect(param('cursor')?.description).toContain('after');
+      expect(param('next')).toMatchObject({ in: 'query', schema: { type: 'integer', minimum: 0 } });
+      expect(param('next')?.description).toContain('after');
       const next = (doc.components.schemas.AuditPage?.properties as Record<string, { description?: string }> | undefined)?.next;
+      expect(next?.description).toContain('`next`');
       expect(next?.description).toContain('`after`');
       expect(next?.description).toContain('`cursor`');
     });
+
+    it('says since/until take a + that arrived as a space', () => {
+      for (const name of ['since', 'until']) expect(param(name)?.description, name).toContain('space');
+      expect(ajv.validate(param('since')?.schema ?? {}, '2026-01-01T10:00:00 02:00')).toBe(true);
+    });
+  });
+
+  it('marks the optional body fields that take null as nullable, saying what null means', () => {
+    const props = (id: string) => doc.components.schemas[id]?.properties as Record<string, Record<string, unknown>>;
+    const nullable = (p: Record<string, unknown> | undefined) =>
+      (Array.isArray(p?.type) && (p.type as unknown[]).includes('null')) || (Array.isArray(p?.anyOf) && (p.anyOf as { type?: unknown }[]).some((b) => b.type === 'null'));
+    for (const [id, keys] of [
+      ['CreateReleaseBody', ['title', 'links', 'commit_time', 'desired_at']],
+      ['CheckBody', ['url', 'details']],
+      ['DeploymentBody', ['url']],
+    ] as const) {
+      for (const key of keys) {
+        expect(nullable(props(id)[key]), `${id}.${key}`).toBe(true);
+        expect(props(id)[key]?.description, `${id}.${key}`).toContain('null');
+      }
+    }
+    expect(nullable(props('CreateReleaseBody').changelog)).toBe(false);
+    expect(props('CreateReleaseBody').commit_time?.description).toContain('read as UTC');
+    expect(doc.components.schemas.CreateReleaseBody?.additionalProperties).toBe(false);
   });
 
   it('every route in the table has at least one response', () => {
