@@ -1,6 +1,6 @@
 /** `npm start` without SLACK_BOT_TOKEN: Redis (found or private), the sandbox, one line saying where to open it. */
 import type { Config } from '../config';
-import { DEFAULT_REDIS_URL, pickEnv } from '../config';
+import { DEFAULT_REDIS_URL, configWarnings, pickEnv } from '../config';
 import { createLogger } from '../logger';
 import type { LogLevel } from '../config';
 import { ensureRedis } from './redis';
@@ -31,6 +31,8 @@ export async function runSandbox(config: Config, processEnv: NodeJS.ProcessEnv):
     await redis.stop();
     throw err;
   }
+  // (as `npm start` with Slack does: configuration that works but is likely a mistake, one line each)
+  if (config.policyPath !== null) for (const warning of configWarnings(config)) logger.warn(warning);
   process.stdout.write(`Greenlight sandbox: open ${sandbox.url}\n`);
   let stopping = false;
   const shutdown = (): void => {
