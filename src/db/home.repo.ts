@@ -38,17 +38,21 @@ function waitingCondition(user: string, scopes: readonly WaitingScope[]): SQL | 
     if (!serviceCond) continue;
     for (const s of scope.stages) {
       if (s.roles.length === 0) continue;
-      const missing = or(...s.roles.map((r) => roleMissing(s.stage, r.role, r.highRiskCount)));
-      const clause = and(serviceCond, eq(releases.state, s.stage), missing);
+      // Scheduling completes only when a slot is picked: it waits on operations until then, approved or not.
+      const clause =
+        s.stage === 'scheduling'
+          ? and(serviceCond, eq(releases.state, s.stage))
+          : and(
+              serviceCond,
+              eq(releases.state, s.stage),
+              or(...s.roles.map((r) => roleMissing(s.stage, r.role, r.highRiskCount))),
+              sql`NOT EXISTS (SELECT 1 FROM approvals m WHERE m.release_id = ${releases.id} AND m.stage = ${releases.state} AND m.user_id = ${user} AND m.status = 'active')`,
+            );
       if (clause) clauses.push(clause);
     }
   }
   if (clauses.length === 0) return undefined;
-  return and(
-    ne(releases.requestedBy, user),
-    sql`NOT EXISTS (SELECT 1 FROM approvals m WHERE m.release_id = ${releases.id} AND m.stage = ${releases.state} AND m.user_id = ${user} AND m.status = 'active')`,
-    or(...clauses),
-  );
+  return and(ne(releases.requestedBy, user), or(...clauses));
 }
 
 /** Releases whose current stage waits on `user`, oldest stage first, and how many there are in all. */

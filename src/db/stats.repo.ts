@@ -4,7 +4,7 @@
  * (which releases had events of a kind in the period), `audit_release_idx` (their events), and
  * `releases_state_changed_idx` (releases that reached a final state in the period).
  */
-import { and, asc, gte, inArray, isNotNull, lt } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, lt } from 'drizzle-orm';
 import type { DeploymentFact, TimelineEvent } from '../domain/stats';
 import type { DbOrTx } from './client';
 import { auditEvents, releases } from './schema';
@@ -149,10 +149,14 @@ export function deploymentFacts(db: DbOrTx, f: StatsFilter): DeploymentFact[] {
     if (rolledBackAt === null && r.state === 'rolled_back') rolledBackAt = r.stateChangedAt;
     let deployedAt = first(DEPLOY_ACTIONS.live) ?? first(DEPLOY_ACTIONS.released);
     if (deployedAt === null && r.state === 'released') deployedAt = r.stateChangedAt;
-    // A rollback means the change was live before it.
-    if (deployedAt === null && rolledBackAt !== null) deployedAt = rolledBackAt;
-    const incidentAt = first(DEPLOY_ACTIONS.incident);
-    const restoredAt = first(DEPLOY_ACTIONS.restored, incidentAt ?? failedAt ?? -Infinity);
+    // A rollback means the change was live before it, unless its deploy failed: then it never went live, and it counts
+    // as a failed attempt only (change failure rate), not as a deployment (frequency, lead time).
+    if (deployedAt === null && rolledBackAt !== null && failedAt === null) deployedAt = rolledBackAt;
+    // Trouble starts at the first alert or the failed deploy, whichever came first: a rollback requested after a
+    // failed deploy is the response to it, not its start (else a manual Roll back after Mark failed restores in ~0m).
+    const alertAt = first(DEPLOY_ACTIONS.incident);
+    const incidentAt = alertAt !== null && failedAt !== null ? Math.min(alertAt, failedAt) : (alertAt ?? failedAt);
+    const restoredAt = first(DEPLOY_ACTIONS.restored, incidentAt ?? -Infinity);
     return { releaseId: r.id, service: r.service, requestedAt: r.createdAt, commitTime: r.commitTime, deployedAt, failedAt, rolledBackAt, incidentAt, restoredAt };
   });
 }
@@ -163,4 +167,20 @@ export function approvalTimelines(db: DbOrTx, f: Omit<StatsFilter, 'environment'
   const wanted = f.service === null ? ids : releaseRows(db, ids).filter((r) => r.service === f.service).map((r) => r.id);
   const events = eventsOf(db, wanted, TIMELINE_ACTIONS);
   return wanted.map((releaseId) => ({ releaseId, events: events.get(releaseId) ?? [] }));
+}
+
+/** Whether any release names `service` (through `releases_service_env_idx`): stats can be asked of it. */
+export function serviceHasReleases(db: DbOrTx, service: string): boolean {
+  return db.select({ id: releases.id }).from(releases).where(eq(releases.service, service)).limit(1).get() !== undefined;
+}
+
+/** Services named by releases, alphabetically, at most `limit` (a covering scan of `releases_service_env_idx`). */
+export function servicesWithReleases(db: DbOrTx, limit: number): string[] {
+  return db
+    .selectDistinct({ service: releases.service })
+    .from(releases)
+    .orderBy(asc(releases.service))
+    .limit(limit)
+    .all()
+    .map((r) => r.service);
 }

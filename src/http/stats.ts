@@ -5,12 +5,11 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { serviceNames } from '../config';
 import type { Distribution, Trend } from '../domain/stats';
 import { DAY, DEFAULT_STATS_DAYS, MAX_STATS_DAYS, parseStatsPeriod } from '../domain/stats';
 import type { Deps } from '../usecases/deps';
 import type { StatsResult } from '../usecases/stats';
-import { releaseStats } from '../usecases/stats';
+import { releaseStats, statsServices } from '../usecases/stats';
 import { isoInstant } from './iso-instant';
 import { sendProblem } from './problem';
 
@@ -28,8 +27,10 @@ export function statsHandler(deps: Pick<Deps, 'db' | 'now' | 'policy'>) {
       return;
     }
     const { service, since, until } = q.data;
-    if (service !== undefined && !serviceNames(deps.policy).includes(service)) {
-      sendProblem(res, { status: 422, detail: `Unknown service "${service}". Known services: ${serviceNames(deps.policy).join(', ') || 'none'}.` });
+    // a service the policy lists or that has releases (as `/release stats <service>` takes)
+    const services = statsServices(deps);
+    if (service !== undefined && !services.has(service)) {
+      sendProblem(res, { status: 422, detail: `Unknown service "${service}". Known services: ${services.names().join(', ') || 'none'}.` });
       return;
     }
     const end = until ? Date.parse(until) : deps.now();

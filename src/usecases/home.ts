@@ -28,6 +28,7 @@ export const HOME_LIMITS = { waiting: 10, mine: 6, deploys: 10, live: 5, freezes
 export const HOME_HORIZON_MS = 14 * DAY;
 
 const MY_STATES: readonly ReleaseState[] = [...OPEN_STATES, 'deploying', 'monitoring'];
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface HomeModel {
   user: string;
@@ -37,7 +38,8 @@ export interface HomeModel {
   mine: { reports: WhyReport[]; total: number };
   deploys: { releases: Release[]; total: number };
   live: Release[];
-  freezes: { freezes: Freeze[]; total: number };
+  /** `allDay`: both bounds were written as dates (whole days in the policy time zone, `end` the next day's midnight). */
+  freezes: { freezes: (Freeze & { allDay: boolean })[]; total: number };
   reviewItems: { items: OpenReviewItem[]; total: number };
   /** Delivery stats, for release managers only. */
   stats: StatsResult | null;
@@ -91,7 +93,7 @@ export async function loadHome(deps: Deps, user: string, opts: { stats?: () => S
     mine: { reports, total: mineRows.total },
     deploys,
     live: liveNow(deps.db, HOME_LIMITS.live),
-    freezes: { freezes: allFreezes.slice(0, HOME_LIMITS.freezes), total: allFreezes.length },
+    freezes: { freezes: allFreezes.slice(0, HOME_LIMITS.freezes).map((f) => ({ ...f, allDay: DATE_ONLY.test(f.startText.trim()) && DATE_ONLY.test(f.endText.trim()) })), total: allFreezes.length },
     reviewItems: openReviewItemsOf(deps.db, user, HOME_LIMITS.reviewItems),
     stats,
     isReleaseManager,

@@ -44,6 +44,9 @@ export function derivePostReleaseTimers(deps: Pick<Deps, 'db' | 'policy' | 'now'
     const at = reviewDueAt(deps, r, d.releasedAt);
     if (at !== null) specs.push({ name: 'review-open', payload: { releaseId: r.id }, at });
   }
+  // Opened but its thread never posted (Slack failed every attempt, or a crash before its ts was saved): try again
+  // now. The time is part of a review-open timer's id, so this is a new job even where the failed one is still kept.
+  if (review && !review.ts && !review.closedAt) specs.push({ name: 'review-open', payload: { releaseId: r.id }, at: now });
   if (review && !review.closedAt && !review.remindedAt && review.ts) {
     specs.push({ name: 'review-remind', payload: { releaseId: r.id }, at: review.openedAt + Math.max(1_000, deps.policy.review.promptAfter) });
   }

@@ -26,7 +26,7 @@ import {
 } from '../db/review.repo';
 import type { JobPayload } from '../queue/jobs';
 import { escTrunc, relId } from '../slack/format';
-import { actionDoneText, actionDueMessage, answerMessage, reviewClosedText, reviewOpenMessage, reviewReminderMessage } from '../slack/views/review.view';
+import { actionDoneText, actionDueMessage, answerMessage, reviewClosedText, reviewOpenMessage, reviewOpenNote, reviewReminderMessage } from '../slack/views/review.view';
 import type { Deps } from './deps';
 import { membersFor, rolesOf } from './roles';
 
@@ -49,23 +49,43 @@ export function reviewParticipants(deps: Deps, r: Release): string[] {
   return [...out];
 }
 
+/**
+ * Opens the review: the row (once, audited), then its thread message (once, through the ledger key). Safe to run
+ * again at any time: a review whose message never went out (Slack down through every attempt) or whose `ts` was
+ * never saved (a crash after the post) is re-derived as a `review-open` timer until its thread exists, and a
+ * second run finds the message the first one sent instead of posting another.
+ */
 export async function onReviewOpen(deps: Deps, p: JobPayload<'review-open'>): Promise<void> {
   const r = getRelease(deps.db, p.releaseId);
-  // The review thread goes to the releases channel (else the release's own card channel).
-  const channel = deps.policy.channels.releases ?? r?.cardChannel;
-  if (!r || !channel || !REVIEWABLE.includes(r.state)) return;
-  const now = deps.now();
-  const participants = reviewParticipants(deps, r);
-  inTransaction(deps.db, (tx) => {
-    if (insertReview(tx, { releaseId: r.id, channel, openedAt: now, participants })) {
-      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'review.opened', details: { participants, state: r.state } });
-    }
-  });
+  if (!r || !REVIEWABLE.includes(r.state)) return;
+  if (!getReview(deps.db, r.id)) {
+    // The review thread goes where the release's card is (its service's channel), else the releases channel.
+    const channel = r.cardChannel ?? deps.policy.channels.releases;
+    if (!channel) return;
+    const now = deps.now();
+    const participants = reviewParticipants(deps, r);
+    inTransaction(deps.db, (tx) => {
+      if (insertReview(tx, { releaseId: r.id, channel, openedAt: now, participants })) {
+        appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'review.opened', details: { participants, state: r.state } });
+      }
+    });
+  }
   const review = getReview(deps.db, r.id);
-  if (!review || review.ts) return;
+  if (!review || review.ts || review.closedAt) return;
+  const key = `review-open-${r.id}`;
   const msg = reviewOpenMessage(r, review.participants, null);
-  const posted = await deps.slack.post({ channel: review.channel, text: msg.text, blocks: msg.blocks, dedupeKey: `review-open-${r.id}`, releaseId: r.id });
-  if (posted) updateReview(deps.db, r.id, { ts: posted.ts, channel: posted.channel });
+  const posted = await deps.slack.post({ channel: review.channel, text: msg.text, blocks: msg.blocks, dedupeKey: key, releaseId: r.id });
+  // (null: the ledger already holds it — sent before a crash, or being sent by another attempt right now)
+  const sent = posted ?? deps.slack.sentByKey(key);
+  if (!sent?.ts) return;
+  updateReview(deps.db, r.id, { ts: sent.ts, channel: sent.channel });
+  if (r.cardChannel && r.cardTs) {
+    // The card's thread points to the review, with its Add review button, so it is found from the card.
+    const note = reviewOpenNote(r, sent.channel === r.cardChannel ? null : sent.channel);
+    inBackground(deps, 'point the card thread to the review', () =>
+      deps.slack.post({ channel: r.cardChannel as string, threadTs: r.cardTs as string, text: note.text, blocks: note.blocks, dedupeKey: `review-open-note-${r.id}`, releaseId: r.id }),
+    );
+  }
   void deps.cards.refresh(r.id);
   await deps.timers.syncRelease(r.id);
 }
@@ -209,7 +229,7 @@ export async function addReview(
 
 /** A release manager closes the review with a summary: posted to the thread and shown on the card. */
 export async function closeReview(deps: Deps, input: { releaseId: number; actor: string; summary: string }): Promise<{ kind: 'closed' } | { kind: 'denied'; why: string }> {
-  const check = await checkCloser(deps, input.releaseId, input.actor);
+  const check = await checkCloser(deps, input.releaseId, input.actor, 'modal');
   if (check) return { kind: 'denied', why: check };
   const r = getRelease(deps.db, input.releaseId);
   const review = getReview(deps.db, input.releaseId);
@@ -236,16 +256,30 @@ export async function closeReview(deps: Deps, input: { releaseId: number; actor:
   return { kind: 'closed' };
 }
 
-/** Null when `actor` may close the review of the release; else why not. */
-export async function checkCloser(deps: Deps, releaseId: number, actor: string): Promise<string | null> {
+/** Null when `actor` may close the review of the release; else why not (audited as `review.denied`). */
+export async function checkCloser(deps: Deps, releaseId: number, actor: string, via = 'slack'): Promise<string | null> {
   const r = getRelease(deps.db, releaseId);
   const review = getReview(deps.db, releaseId);
-  if (!r || !review) return 'This release has no review open.';
-  if (review.closedAt) return 'This review is already closed.';
+  if (!r) return 'That release no longer exists.';
+  if (!review || review.closedAt) {
+    const reason = review ? 'already_closed' : 'not_open';
+    auditDenial(deps, { releaseId: r.id, actor, action: 'review.denied', reason, attempted: 'close', state: r.state, via });
+    return review ? `The ${relId(r.id)} review is already closed.` : `${relId(r.id)} has no review open.`;
+  }
   const roles = await rolesOf(deps, r.service, actor);
   if (roles.includes('release_manager')) return null;
-  auditDenial(deps, { releaseId: r.id, actor, action: 'review.denied', reason: 'not_release_manager', attempted: 'close', state: r.state });
+  auditDenial(deps, { releaseId: r.id, actor, action: 'review.denied', reason: 'not_release_manager', attempted: 'close', state: r.state, via });
   return `Only release managers can close the ${relId(r.id)} review.`;
+}
+
+/** Null when `actor` may answer the review of the release (*Add review*); else why not (audited as `review.denied`). */
+export function checkAnswerer(deps: Pick<Deps, 'db' | 'now'>, releaseId: number, actor: string, via = 'slack'): string | null {
+  const r = getRelease(deps.db, releaseId);
+  if (!r) return 'That release no longer exists.';
+  const review = getReview(deps.db, releaseId);
+  if (review && !review.closedAt) return null;
+  auditDenial(deps, { releaseId: r.id, actor, action: 'review.denied', reason: review ? 'closed' : 'not_open', attempted: 'answer', state: r.state, via });
+  return review ? `The ${relId(r.id)} review is closed.` : `${relId(r.id)} has no review open.`;
 }
 
 export function reviewOpenFor(deps: Pick<Deps, 'db'>, releaseId: number): boolean {

@@ -98,7 +98,7 @@ describe('post-release monitoring', () => {
     expect(textOf(told)).toContain('Roll back');
     expect((await auditActions(t, a.id)).filter((e) => e.action === 'monitoring.issue_reported')).toHaveLength(1);
     // the issue makes the post-release review mandatory, so it opens now rather than after the usual wait
-    const review = await t.fake.waitFor(() => t.fake.messages(CHANNELS.releases).find((m) => textOf(m).includes(`Post-release review of REL-${a.id}`)), { timeoutMs: 10_000 });
+    const review = await t.fake.waitFor(() => t.fake.messages(CHANNELS.payments).find((m) => textOf(m).includes(`Post-release review of REL-${a.id}`)), { timeoutMs: 10_000 });
     expect(textOf(review)).toBeTruthy();
 
     // Roll back from that message: one click, the card and the thread say so

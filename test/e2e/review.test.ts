@@ -21,9 +21,9 @@ describe('post-release review', () => {
     await t.driver.clickButton(U.ops, { channel: checkin.channel, ts: checkin.ts }, 'All good');
     await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes(':white_check_mark: *Released*'));
 
-    // after prompt_after, a review thread in the releases channel tags requester, approvers and operations
+    // after prompt_after, a review thread in the card's channel tags requester, approvers and operations
     const review = await t.fake.waitFor(
-      () => t.fake.messages(CHANNELS.releases).find((m) => isTopLevel(m) && textOf(m).includes(`Post-release review of REL-${a.id}`)),
+      () => t.fake.messages(CHANNELS.payments).find((m) => isTopLevel(m) && textOf(m).includes(`Post-release review of REL-${a.id}`)),
       { timeoutMs: 15_000 },
     );
     for (const u of [U.requester, U.reviewer, U.qa, U.rm, U.pm, U.ops, U.ops2]) expect(textOf(review)).toContain(`<@${u}>`);
@@ -40,7 +40,7 @@ describe('post-release review', () => {
     expect(res.body).toMatchObject({ response_action: 'errors', errors: { went_well: expect.stringContaining('at least one') } });
     res = await t.driver.submitView(U.reviewer, modal.id, {
       'What went well': 'Smooth rollout <!channel>',
-      'What to improve': 'QA took two days',
+      "What didn't go well": 'QA took two days',
       Incidents: 'none',
       'Action item 1': 'Add a checkout dashboard',
       'Owner 1': U.qa,
@@ -90,7 +90,7 @@ describe('post-release review', () => {
     ]);
     expect((await auditActions(t, a.id)).filter((e) => e.action === 'review.answered')).toHaveLength(1);
     await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('Post-release review* closed by') && c.includes('dashboard follow-up done'));
-    const closedMsg = await t.fake.waitFor(() => t.fake.messages(CHANNELS.releases).find((m) => m.ts === review.ts && textOf(m).includes(':lock: *Closed*')));
+    const closedMsg = await t.fake.waitFor(() => t.fake.messages(CHANNELS.payments).find((m) => m.ts === review.ts && textOf(m).includes(':lock: *Closed*')));
     expect(textOf(closedMsg)).not.toContain('"text":"Add review"');
 
     expect(t.fake.dms(U.requester).filter((m) => textOf(m).includes('waiting for your answer'))).toHaveLength(1);
@@ -106,7 +106,7 @@ describe('post-release review', () => {
     await t.api('POST', `/api/v1/releases/${a.id}/deployments`, { status: 'started' });
     await t.api('POST', `/api/v1/releases/${a.id}/deployments`, { status: 'rolled_back' });
     await waitForCard(t, CHANNELS.payments, a.id, (c) => c.includes('*Rolled back*'));
-    const review = await t.fake.waitFor(() => t.fake.messages(CHANNELS.releases).find((m) => textOf(m).includes(`Post-release review of REL-${a.id}`)), { timeoutMs: 10_000 });
+    const review = await t.fake.waitFor(() => t.fake.messages(CHANNELS.payments).find((m) => textOf(m).includes(`Post-release review of REL-${a.id}`)), { timeoutMs: 10_000 });
     expect(textOf(review)).toContain('was rolled back');
   }, 60_000);
 });

@@ -27,7 +27,7 @@ const OUTCOME: Partial<Record<Release['state'], string>> = {
 export function reviewOpenMessage(r: Release, participants: string[], closed: { by: string; summary: string } | null): { text: string; blocks: Blocks } {
   const text = `:memo: Post-release review of ${relId(r.id)}: ${esc(r.service)} ${escTrunc(r.version, 64)} ${OUTCOME[r.state] ?? 'shipped'}.`;
   const blocks: Blocks = [
-    section(`:memo: *Post-release review* — ${what(r)} ${OUTCOME[r.state] ?? 'shipped'}.\n${mentions(participants)}: what went well, what to improve, any incidents, and action items? Answer with *Add review*; replies land in this thread.`),
+    section(`:memo: *Post-release review* — ${what(r)} ${OUTCOME[r.state] ?? 'shipped'}.\n${mentions(participants)}: what went well, what didn't go well (and any incidents), and action items with owners and due dates? Answer with *Add review*; replies land in this thread.`),
   ];
   if (closed) {
     blocks.push(section(`:lock: *Closed* by ${mention(closed.by)}: ${escTrunc(closed.summary, 2500)}`));
@@ -43,6 +43,13 @@ export function reviewOpenMessage(r: Release, participants: string[], closed: { 
   return { text, blocks };
 }
 
+/** A reply under the release card: the review is open, where, and its Add review button. */
+export function reviewOpenNote(r: Release, elsewhere: string | null): { text: string; blocks: Blocks } {
+  const where = elsewhere ? `in <#${elsewhere}>` : 'in this channel';
+  const text = `:memo: The post-release review of ${relId(r.id)} is open ${where}: what went well, what didn't go well, and action items with owners.`;
+  return { text, blocks: [section(text), actions(`review-note-${r.id}`, [button('Add review', ACTIONS.addReview, String(r.id), { style: 'primary' })])] };
+}
+
 function optionalText(blockId: string, label: string, hint: string): Blocks[number] {
   return { type: 'input', block_id: blockId, optional: true, label: plain(label), hint: plain(hint), element: { type: 'plain_text_input', action_id: blockId, multiline: true, max_length: 3000 } };
 }
@@ -52,8 +59,9 @@ export function reviewModal(r: Release): ModalView {
   const blocks: Blocks = [
     section(`*${what(r)}* — ${escTrunc(r.title, 150)}`),
     optionalText(F.wentWell, 'What went well', 'Posted to the review thread.'),
-    optionalText(F.improve, 'What to improve', 'Posted to the review thread.'),
+    optionalText(F.improve, "What didn't go well", 'Posted to the review thread.'),
     optionalText(F.incidents, 'Incidents', 'Anything that hurt users or needed a fix; "none" is an answer too.'),
+    section('*Action items* — each with an owner and a due date; owners are reminded on the day.'),
   ];
   for (let i = 1; i <= ACTION_ITEM_SLOTS; i += 1) {
     blocks.push(
@@ -96,7 +104,7 @@ function itemLine(i: Pick<ActionItemRow, 'text' | 'owner' | 'due' | 'doneAt'>): 
 export function answerMessage(a: Pick<ReviewAnswerRow, 'userId' | 'wentWell' | 'improve' | 'incidents'>, items: Pick<ActionItemRow, 'text' | 'owner' | 'due' | 'doneAt'>[]): { text: string; blocks: Blocks } {
   const parts = [`:memo: ${mention(a.userId)} added a review.`];
   if (a.wentWell) parts.push(`*What went well*\n${escTrunc(a.wentWell, 700)}`);
-  if (a.improve) parts.push(`*What to improve*\n${escTrunc(a.improve, 700)}`);
+  if (a.improve) parts.push(`*What didn't go well*\n${escTrunc(a.improve, 700)}`);
   if (a.incidents) parts.push(`*Incidents*\n${escTrunc(a.incidents, 700)}`);
   if (items.length) parts.push('*Action items*', ...items.map(itemLine));
   const text = parts.join('\n');

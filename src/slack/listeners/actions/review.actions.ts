@@ -6,7 +6,7 @@ import { getRelease } from '../../../db/release.repo';
 import { answersFor } from '../../../db/review.repo';
 import type { Deps } from '../../../usecases/deps';
 import type { ActionItemInput, ReviewAnswerDraft, ReviewAnswerErrors } from '../../../usecases/review';
-import { addReview, checkCloser, closeReview, markActionDone, reviewOpenFor, validateReviewAnswer } from '../../../usecases/review';
+import { addReview, checkAnswerer, checkCloser, closeReview, markActionDone, validateReviewAnswer } from '../../../usecases/review';
 import { ACTIONS, CALLBACKS, REVIEW_FIELDS as F } from '../../ids';
 import { ACTION_ITEM_SLOTS, closeReviewModal, reviewModal } from '../../views/review.view';
 import { parseJsonMeta, parseState, releaseMetaSchema, textOf } from '../parse';
@@ -55,8 +55,10 @@ export function registerReviewActions(app: SlackRouter, deps: Deps): void {
   app.action<ButtonBody>(ACTIONS.addReview, async ({ ack, body }) => {
     await ack();
     const id = idSchema.safeParse(body.actions[0]?.value ?? '');
-    const r = id.success ? getRelease(deps.db, id.data) : undefined;
-    if (!r || !reviewOpenFor(deps, r.id)) return replyPrivately(deps, body, 'This review is closed or no longer exists.');
+    if (!id.success) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
+    const why = checkAnswerer(deps, id.data, body.user.id);
+    const r = getRelease(deps.db, id.data);
+    if (why || !r) return replyPrivately(deps, body, `:no_entry_sign: ${why ?? 'That release no longer exists.'}`);
     await deps.slack.openView(body.trigger_id, reviewModal(r));
   });
 

@@ -18,7 +18,7 @@ import { openScheduleModal } from '../actions/schedule.actions';
 import { WINDOWS_DENIED, openWindowsModal } from '../actions/windows.actions';
 import { checkScheduler, scheduleDenialText } from '../../../usecases/schedule-release';
 import { explainHolds } from '../../../usecases/why';
-import { parseStatsArgs, releaseStats } from '../../../usecases/stats';
+import { parseStatsArgs, releaseStats, statsServices } from '../../../usecases/stats';
 import { statsMessage } from '../../views/stats.view';
 import { deployCalendar, windowsOverview } from '../../../usecases/calendar';
 import { calendarMessage, windowsMessage } from '../../views/calendar.view';
@@ -126,7 +126,7 @@ export function registerReleaseCommand(app: SlackRouter, deps: Deps): void {
       case 'calendar':
         return reply(calendarMessage(deployCalendar(deps, { from: deps.now(), days: CALENDAR_DAYS }), CALENDAR_DAYS));
       case 'stats': {
-        const args = parseStatsArgs(cmd.args, serviceNames(deps.policy));
+        const args = parseStatsArgs(cmd.args, statsServices(deps));
         if (!args.ok) return reply(simple(esc(args.error)));
         const now = deps.now();
         return reply(statsMessage(releaseStats(deps, { service: args.service, since: now - args.ms, until: now })));
