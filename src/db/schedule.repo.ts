@@ -69,6 +69,31 @@ export function scheduledBetween(
   return tx.select().from(releases).where(and(...conds)).orderBy(asc(releases.scheduledAt)).all() as Release[];
 }
 
+/**
+ * What `scheduling.max_concurrent_per_window` counts: the deploys of one environment whose slot is in [from, until)
+ * (a window occurrence) and that are booked, under way or already shipped from it. A failed or rolled-back deploy
+ * frees its place, so the fix can take it.
+ */
+export const WINDOW_DEPLOY_STATES = ['scheduled', 'deploying', 'monitoring', 'released'] as const;
+
+export function deploysInWindow(tx: DbOrTx, from: number, until: number, filter: { environment: string; excludeId?: number }): Release[] {
+  const conds = [
+    inArray(releases.state, [...WINDOW_DEPLOY_STATES]),
+    gte(releases.scheduledAt, from),
+    lt(releases.scheduledAt, until),
+    eq(releases.environment, filter.environment),
+  ];
+  if (filter.excludeId) conds.push(ne(releases.id, filter.excludeId));
+  return tx.select().from(releases).where(and(...conds)).orderBy(asc(releases.scheduledAt), asc(releases.id)).all() as Release[];
+}
+
+/** Open releases in `states`, of `services` (null: every service), by id: the cards a freeze change concerns. */
+export function releasesInStates(tx: DbOrTx, states: readonly string[], services: readonly string[] | null): Release[] {
+  const conds = [inArray(releases.state, [...states])];
+  if (services) conds.push(inArray(releases.service, [...services]));
+  return tx.select().from(releases).where(and(...conds)).orderBy(asc(releases.id)).all() as Release[];
+}
+
 /** Releases holding the deploy lock of a service and environment (deploying). */
 export function deployingFor(tx: DbOrTx, service: string, environment: string, excludeId?: number): Release[] {
   const conds = [inArray(releases.state, ['deploying']), eq(releases.service, service), eq(releases.environment, environment)];

@@ -134,6 +134,20 @@ export function upcomingWindows(spec: WindowSpec, zone: string, from: number, un
 // Freezes
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * The first and last local day (ISO dates, both inclusive) of [start, end) when it covers whole days in `zone`: both
+ * bounds are local midnights (the start of a day, as a date freeze bound is). Else null.
+ */
+export function wholeDays(start: number, end: number, zone: string): { first: string; last: string } | null {
+  if (end <= start) return null;
+  const s = local(start, zone);
+  const e = local(end, zone);
+  if (!s.isValid || !e.isValid || s.startOf('day').toMillis() !== start || e.startOf('day').toMillis() !== end) return null;
+  const first = s.toISODate();
+  const last = local(end - 1, zone).toISODate();
+  return first !== null && last !== null ? { first, last } : null;
+}
+
 /** Whether a freeze covers `service` (`services: null` covers every service). */
 export function freezeApplies(freeze: Freeze, service: string): boolean {
   return freeze.services === null || freeze.services.includes(service);
@@ -341,6 +355,25 @@ export function formatSlot(at: number, zone: string): string {
   const dt = local(at, zone).setLocale('en-GB');
   if (!dt.isValid) return new Date(at).toISOString();
   return `${dt.toFormat('ccc d LLL HH:mm')} ${zoneAbbreviation(dt)}`;
+}
+
+/** "Tue 5 Jan 2027": en-GB weekday, day, month and year of the local day containing `at` in `zone`. */
+export function formatDay(at: number, zone: string): string {
+  const dt = local(at, zone).setLocale('en-GB');
+  return dt.isValid ? dt.toFormat('ccc d LLL yyyy') : new Date(at).toISOString().slice(0, 10);
+}
+
+/**
+ * A freeze's span for people: whole days as first and last day, both inclusive ("Mon 28 Dec 2026 – Mon 4 Jan 2027
+ * (whole days)", "Tue 5 Jan 2027 (whole day)"), never the exclusive end's midnight; other spans as two slot times.
+ */
+export function formatFreezeSpan(start: number, end: number, zone: string): string {
+  if (wholeDays(start, end, zone) !== null) {
+    const first = formatDay(start, zone);
+    const last = formatDay(end - 1, zone);
+    return first === last ? `${first} (whole day)` : `${first} – ${last} (whole days)`;
+  }
+  return `${formatSlot(start, zone)} – ${formatSlot(end, zone)}`;
 }
 
 const DATE_INPUT = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -8,7 +8,7 @@ import type { Freeze } from '../config';
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
-import { activeOverride, insertFreeze, scheduledBetween } from '../db/schedule.repo';
+import { activeOverride, insertFreeze, releasesInStates, scheduledBetween } from '../db/schedule.repo';
 import { freezeApplies } from '../domain/calendar';
 import { escTrunc, mention, relId } from '../slack/format';
 import { freezeAnnouncement } from '../slack/views/freeze.view';
@@ -22,13 +22,37 @@ export async function canManageFreezes(deps: Deps, actor: string): Promise<boole
   return isAdmin(deps, actor) || (await rolesOf(deps, null, actor)).includes('release_manager');
 }
 
-/** What `/release freeze` gives `actor`: the list (everyone; managers too when they ask for it), or the declare modal (managers). */
-export type FreezeCommandAnswer = { kind: 'list'; freezes: Freeze[]; manager: boolean } | { kind: 'declare' };
+/**
+ * What `/release freeze` gives `actor`: the list (everyone; managers too when they ask for it), the declare modal
+ * (managers), or, to someone else who asked to declare one (`/release freeze new`), a refusal, audited.
+ */
+export type FreezeCommandAnswer = { kind: 'list'; freezes: Freeze[]; manager: boolean } | { kind: 'declare' } | { kind: 'denied' };
 
-export async function freezeCommand(deps: Deps, actor: string, input: { listRequested: boolean }): Promise<FreezeCommandAnswer> {
+export async function freezeCommand(deps: Deps, actor: string, input: { listRequested: boolean; declareRequested?: boolean }): Promise<FreezeCommandAnswer> {
   const manager = await canManageFreezes(deps, actor);
+  if (!manager && input.declareRequested) {
+    auditDenial(deps, { releaseId: null, actor, action: 'freeze.denied', reason: 'not_release_manager', attempted: 'declare', via: 'command' });
+    return { kind: 'denied' };
+  }
   if (!manager || input.listRequested) return { kind: 'list', freezes: currentFreezes(deps), manager };
   return { kind: 'declare' };
+}
+
+/** States whose card shows a freeze ahead (approval stages) and offers the Emergency override (scheduling, scheduled). */
+const FREEZE_CARD_STATES = ['review', 'qa', 'signoff', 'scheduling', 'scheduled'] as const;
+
+/**
+ * A freeze began to apply or stopped applying to `services` (null: every service): refresh the cards of their open
+ * releases, so each shows the freeze (or no longer does) and, in scheduling or scheduled, the Emergency override
+ * button for a release manager to break glass. `skip`: cards already refreshed. Call it when a freeze is declared
+ * and when one ends or is lifted.
+ */
+export function refreshFreezeCards(deps: Pick<Deps, 'db' | 'cards'>, services: readonly string[] | null, skip: readonly number[] = []): number[] {
+  const ids = releasesInStates(deps.db, FREEZE_CARD_STATES, services)
+    .map((r) => r.id)
+    .filter((id) => !skip.includes(id));
+  for (const id of ids) void deps.cards.refresh(id);
+  return ids;
 }
 
 export interface FreezeInput {
@@ -91,6 +115,7 @@ export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<Fre
     dm: (r) => `:snowflake: ${relId(r.id)} (${r.service}) was unscheduled: a freeze (${escTrunc(reason, 300)}) now covers its slot.`,
     dedupeKey: (r, owner) => `freeze-${result.id}-moved-${r.id}-${owner}`,
   });
+  refreshFreezeCards(deps, services, result.moved.map((r) => r.id));
   return { kind: 'declared', freeze, id: result.id, moved: result.moved };
 }
 

@@ -116,8 +116,7 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
     const countsAsApproval = !alreadyApproved && roles.includes('operations') && opsMissing > 0;
     const stillMissing = opsMissing - (countsAsApproval ? 1 : 0);
     if (stillMissing > 0) {
-      // (shown as a modal's inline error, plain text: no mentions; the card and `/release why` name them)
-      const message = `This ${release.risk}-risk release needs ${progress?.required ?? 1} operations approvals before it is scheduled: ${stillMissing} more from someone else in operations, who can press Approve on the card.`;
+      const message = needsApprovalsText(release, progress?.required ?? 1, stillMissing, roles.includes('operations'));
       return { kind: 'invalid', problem: { kind: 'needs_approvals', missing: message }, next: null, message };
     }
     if (countsAsApproval) {
@@ -142,6 +141,10 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
     return { kind: 'scheduled', release: updated, rescheduled };
   });
 
+  // The pick is refused until operations approve: a refusal of the person's action, audited like the others.
+  if (result.kind === 'invalid' && result.problem.kind === 'needs_approvals') {
+    auditDenial(deps, { releaseId: check.release.id, actor: input.actor, action: 'schedule.denied', reason: 'needs_approvals', state: check.release.state });
+  }
   // (the state moved on between the check and this transaction)
   if (result.kind === 'denied') auditDenial(deps, { releaseId: result.release.id, actor: input.actor, action: 'schedule.denied', reason: result.why, state: result.release.state });
   if (result.kind === 'scheduled') {
@@ -154,6 +157,20 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
     inBackground(deps, "set the release's timers", () => deps.timers.syncRelease(r.id));
   }
   return result;
+}
+
+/**
+ * Why a slot pick waits on operations approvals. Plain text (a modal's inline error): no mentions, the card and
+ * `/release why` name who can approve. `byOperations`: the scheduler is in operations (their pick counted already).
+ */
+export function needsApprovalsText(release: Release, required: number, missing: number, byOperations: boolean): string {
+  const id = relId(release.id);
+  if (required === 1) {
+    return `${id} needs an operations approval before it is scheduled: someone in operations can press Approve on the card, or schedule it themselves.`;
+  }
+  const more = missing === 1 ? 'one more is' : `${missing} more are`;
+  const who = byOperations ? 'someone else in operations' : 'people in operations';
+  return `${id} is ${release.risk}-risk: it needs ${required} operations approvals before it is scheduled, and ${more} missing. Ask ${who} to press Approve on the card.`;
 }
 
 export function scheduleDenialText(release: Release, why: ScheduleDenial): string {

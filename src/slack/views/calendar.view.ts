@@ -1,5 +1,6 @@
 /** `/release calendar` and `/release windows`: ephemeral answers, times in the policy time zone. */
 import { DateTime } from 'luxon';
+import type { SectionBlock } from '@slack/types';
 import type { WindowSpec } from '../../config';
 import { formatClock } from '../../config';
 import type { Interval } from '../../domain/calendar';
@@ -8,7 +9,7 @@ import type { CalendarFreeze, CalendarWindows, DeployCalendar } from '../../usec
 import { esc, escTrunc, relId } from '../format';
 import { ACTIONS } from '../ids';
 import type { Blocks } from './kit';
-import { actions, button, context, header, lineSections, section } from './kit';
+import { LIMIT, actions, button, context, header, lineSections, section } from './kit';
 import type { SlackMessage } from './messages.view';
 
 const DAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -52,16 +53,49 @@ function windowLines(w: CalendarWindows, zone: string, limit: number): string {
   return `${head}\n${shown.join('\n')}${more}`;
 }
 
+/**
+ * `lines` as sections cut between lines (`lineSections`), at most `maxBlocks` of them: when they need more, lines are
+ * left off the end and a last line says how many (`more`).
+ */
+export function boundedLineSections(lines: readonly string[], maxBlocks: number, more: (left: number) => string = (n) => `_…and ${n} more._`): SectionBlock[] {
+  const all = lineSections(lines);
+  if (all.length <= maxBlocks) return all;
+  const cut = (kept: number) => lineSections([...lines.slice(0, kept), more(lines.length - kept)]);
+  // the most lines that fit with the "more" line (keeping more lines never takes fewer sections)
+  let fits = 0;
+  let tooMany = lines.length;
+  while (tooMany - fits > 1) {
+    const mid = Math.floor((fits + tooMany) / 2);
+    if (cut(mid).length <= maxBlocks) fits = mid;
+    else tooMany = mid;
+  }
+  return cut(fits).slice(0, Math.max(maxBlocks, 1));
+}
+
+/** More than this many listed (deploys, freezes) and the rest are counted, not listed. */
+const LISTED = { deploys: 40, freezes: 20 } as const;
+
+/** A list with "…and N more" past `limit`. */
+function listed(lines: readonly string[], limit: number, more: string): string[] {
+  return lines.length > limit ? [...lines.slice(0, limit), `_…and ${lines.length - limit} more${more}._`] : [...lines];
+}
+
 export function calendarMessage(cal: DeployCalendar, days: number): SlackMessage {
   const zone = cal.zone;
   const deploys = cal.deploys.map(
     (r) => `:rocket: ${r.scheduledAt !== null ? formatSlot(r.scheduledAt, zone) : '?'} — *${relId(r.id)}* ${esc(r.service)} \`${escTrunc(r.version, 64)}\` → ${r.environment}`,
   );
+  const freezes = cal.freezes.map((f) => formatFreeze(f, zone));
+  // Each list is cut between lines (never inside a mention or an `&amp;`), and the whole stays within a message's
+  // 50 blocks: the header, one section per environment and the note take theirs; the deploys and freezes share the rest.
+  const room = LIMIT.messageBlocks - 2 - cal.windows.length;
+  const deploySections = boundedLineSections(['*Scheduled deploys*', ...(deploys.length ? listed(deploys, LISTED.deploys, ' later') : ['_none_'])], Math.ceil(room / 2));
+  const freezeSections = boundedLineSections(['*Freezes*', ...(freezes.length ? listed(freezes, LISTED.freezes, ', starting later') : ['_none_'])], room - deploySections.length);
   const blocks: Blocks = [
     header(`Deploy calendar · next ${days} days`),
-    ...lineSections(['*Scheduled deploys*', ...(deploys.length ? deploys.slice(0, 40) : ['_none_'])]),
+    ...deploySections,
     ...cal.windows.map((w) => section(windowLines(w, zone, 20))),
-    section(`*Freezes*\n${cal.freezes.length ? cal.freezes.slice(0, 20).map((f) => formatFreeze(f, zone)).join('\n') : '_none_'}`),
+    ...freezeSections,
     context([`Times in ${zone}. Subscribe in a calendar app: \`GET /api/v1/calendar.ics?token=…\`.`]),
   ];
   return { text: `Deploy calendar: ${cal.deploys.length} scheduled deploy(s), ${cal.freezes.length} freeze(s) in the next ${days} days`, blocks };

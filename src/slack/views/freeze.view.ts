@@ -1,11 +1,12 @@
 /** `/release freeze`: the declare modal, the list of freezes, and the announcement. */
 import type { ModalView } from '@slack/types';
 import type { Freeze } from '../../config';
-import { formatSlot } from '../../domain/calendar';
+import { formatFreezeSpan } from '../../domain/calendar';
 import { esc, escTrunc, mention, relId } from '../format';
 import { CALLBACKS, FREEZE_FIELDS as F } from '../ids';
 import type { Blocks } from './kit';
-import { context, header, plain, section } from './kit';
+import { boundedLineSections } from './calendar.view';
+import { LIMIT, context, header, plain, section } from './kit';
 
 export function freezeModal(services: string[], today: string): ModalView {
   return {
@@ -38,23 +39,32 @@ export function freezeModal(services: string[], today: string): ModalView {
 
 function freezeLine(f: Freeze, zone: string): string {
   const scope = f.services ? f.services.map(esc).join(', ') : 'all services';
-  return `:snowflake: *${formatSlot(f.start, zone)}* → *${formatSlot(f.end, zone)}* — ${escTrunc(f.reason, 300)} _(${scope})_`;
+  return `:snowflake: *${formatFreezeSpan(f.start, f.end, zone)}* — ${escTrunc(f.reason, 300)} _(${scope})_`;
 }
 
+const LISTED_FREEZES = 40;
+
 export function freezeListMessage(freezes: Freeze[], zone: string, canDeclare: boolean): { text: string; blocks: Blocks } {
-  const lines = freezes.map((f) => freezeLine(f, zone));
+  const lines = freezes.slice(0, LISTED_FREEZES).map((f) => freezeLine(f, zone));
+  if (freezes.length > LISTED_FREEZES) lines.push(`_…and ${freezes.length - LISTED_FREEZES} more, starting later._`);
   return {
     text: freezes.length ? `${freezes.length} freeze(s) in force or coming` : 'No freezes in force or coming.',
     blocks: [
       header('Freezes'),
-      section(lines.length ? lines.slice(0, 40).join('\n') : '_No freezes in force or coming._'),
+      // cut between lines, never inside a mention or an `&amp;`; the header and the note leave 48 of a message's 50 blocks
+      ...(lines.length ? boundedLineSections(lines, LIMIT.messageBlocks - 2) : [section('_No freezes in force or coming._')]),
       context([canDeclare ? '`/release freeze new` declares one.' : 'Admins and release managers declare freezes.']),
     ],
   };
 }
 
+/** `/release freeze new` from someone who may not declare freezes (answered privately). */
+export function freezeDeclareDeniedMessage(): { text: string } {
+  return { text: ':no_entry_sign: Only admins and release managers can declare a freeze. `/release freeze` lists the freezes in force or coming.' };
+}
+
 export function freezeAnnouncement(f: Freeze, actor: string, zone: string, moved: number[]): string {
   const scope = f.services ? f.services.map(esc).join(', ') : 'all services';
   const movedText = moved.length ? ` Back in scheduling: ${moved.map(relId).join(', ')}.` : '';
-  return `:snowflake: ${mention(actor)} declared a freeze for ${scope}: ${formatSlot(f.start, zone)} → ${formatSlot(f.end, zone)} — ${escTrunc(f.reason, 500)}.${movedText}`;
+  return `:snowflake: ${mention(actor)} declared a freeze for ${scope}: ${formatFreezeSpan(f.start, f.end, zone)} — ${escTrunc(f.reason, 500)}.${movedText}`;
 }

@@ -2,7 +2,7 @@
 import type { ModalView } from '@slack/types';
 import type { Freeze } from '../../config';
 import type { Release } from '../../db/release.repo';
-import { formatSlot } from '../../domain/calendar';
+import { formatFreezeSpan, formatSlot } from '../../domain/calendar';
 import { esc, escTrunc, relId } from '../format';
 import { CALLBACKS, SCHEDULE_FIELDS as F } from '../ids';
 import { context, plain, section } from './kit';
@@ -15,7 +15,7 @@ export interface ScheduleMeta {
 
 /** One context line per freeze that applies to the release's service. */
 export function freezeNotes(freezes: readonly Freeze[], zone: string): string[] {
-  return freezes.map((f) => `:snowflake: Freeze ${formatSlot(f.start, zone)} – ${formatSlot(f.end, zone)}: ${escTrunc(f.reason, 300)}`);
+  return freezes.map((f) => `:snowflake: Freeze ${formatFreezeSpan(f.start, f.end, zone)}: ${escTrunc(f.reason, 300)}`);
 }
 
 export function scheduleModal(release: Release, slots: number[], zone: string, now: number, freezes: readonly Freeze[] = []): ModalView {

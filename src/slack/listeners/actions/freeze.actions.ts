@@ -8,15 +8,20 @@ import { declareFreeze, freezeCommand } from '../../../usecases/freeze';
 import { checkOverride, grantOverride, overrideDenialText } from '../../../usecases/override';
 import { releaseSnapshot } from '../../../usecases/queries';
 import { ACTIONS, CALLBACKS, FREEZE_FIELDS, OVERRIDE_FIELDS } from '../../ids';
-import { freezeListMessage, freezeModal } from '../../views/freeze.view';
+import { freezeDeclareDeniedMessage, freezeListMessage, freezeModal } from '../../views/freeze.view';
 import type { SlackMessage } from '../../views/messages.view';
 import { overrideModal } from '../../views/override.view';
 import { cardValueSchema, releaseMetaSchema, parseJsonMeta, parseState, textOf } from '../parse';
 import { BUTTON_OUT_OF_DATE, FORM_OUT_OF_DATE, replyPrivately } from '../reply';
 
-/** `/release freeze [list]`: the list message, or null when the actor gets the declare modal (see `freezeCommand`). */
+/**
+ * `/release freeze [list|new]`: the list message, a private refusal (`new` from someone who may not declare one), or
+ * null when the actor gets the declare modal (see `freezeCommand`).
+ */
 export async function freezeListFor(deps: Deps, actor: string, args: string): Promise<SlackMessage | null> {
-  const answer = await freezeCommand(deps, actor, { listRequested: /^(list|ls)$/i.test(args.trim()) });
+  const word = args.trim();
+  const answer = await freezeCommand(deps, actor, { listRequested: /^(list|ls)$/i.test(word), declareRequested: /^(new|declare|add)$/i.test(word) });
+  if (answer.kind === 'denied') return freezeDeclareDeniedMessage();
   return answer.kind === 'list' ? freezeListMessage(answer.freezes, deps.policy.timezone, answer.manager) : null;
 }
 

@@ -2,11 +2,10 @@
 import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import type { SlackRouter } from '../../router';
 import { z } from 'zod';
-import { formatSlot } from '../../../domain/calendar';
 import type { Deps } from '../../../usecases/deps';
 import { scheduleDenialText, scheduleOptions, scheduleRelease } from '../../../usecases/schedule-release';
 import { snoozeReminder } from '../../../usecases/timer-jobs';
-import { mrkdwnToPlain } from '../../format';
+import { mrkdwnToPlain, slackDate } from '../../format';
 import { ACTIONS, CALLBACKS, SCHEDULE_FIELDS as F } from '../../ids';
 import { scheduleModal } from '../../views/schedule.view';
 import type { SNOOZE_CHOICES } from '../../views/timers.view';
@@ -63,7 +62,8 @@ export function registerScheduleActions(app: SlackRouter, deps: Deps): void {
     if (!parsed.success) return;
     const until = await snoozeReminder(deps, { ...parsed.data, userId: body.user.id });
     if (body.response_url) {
-      await deps.slack.respond(body.response_url, { text: `:zzz: Snoozed until ${formatSlot(until, deps.policy.timezone)}.` });
+      // (in the reader's own time zone, as "tomorrow morning" was computed in it)
+      await deps.slack.respond(body.response_url, { text: `:zzz: Snoozed until ${slackDate(until, '{date_short_pretty} {time}')}.` });
     }
   });
 }
