@@ -15,6 +15,7 @@ import { activeOverride, deployingFor } from '../db/schedule.repo';
 import { activeFreeze, formatSlot, nextWindowOpening, windowOccurrenceAt } from '../domain/calendar';
 import type { DeployReport } from '../domain/deploy';
 import { decideDeployReport, decideRollback, mayDeploy, mayWatch, probeAlertDue, rollbackOffered, timeToRestore, watchOutcome } from '../domain/deploy';
+import { isUserGroup } from '../domain/roles';
 import { CRITERION_LABELS, STATE_PHRASES } from '../domain/types';
 import { blockingCriteria } from '../domain/workflow';
 import type { JobPayload } from '../queue/jobs';
@@ -37,6 +38,7 @@ import {
   releasedText,
   rollbackStartedText,
   rolledBackText,
+  watchEndedMessage,
   webhookOutcomeText,
 } from '../slack/views/deploy.view';
 import { announcementText } from '../slack/views/timers.view';
@@ -67,6 +69,23 @@ function opsOf(deps: Deps, r: Release): string[] {
   return membersFor(deps, r.service).operations;
 }
 
+/** Operations members as people to DM: user groups expanded (a group Slack cannot list is skipped, with a warning). */
+async function opsPeople(deps: Deps, r: Release): Promise<string[]> {
+  const out = new Set<string>();
+  for (const member of opsOf(deps, r)) {
+    if (!isUserGroup(member)) {
+      out.add(member);
+      continue;
+    }
+    try {
+      for (const user of await deps.slack.groupMembers(member)) out.add(user);
+    } catch (err) {
+      deps.logger.warn({ release: r.id, group: member, err: (err as Error).message }, 'could not expand the operations user group for the check-in');
+    }
+  }
+  return [...out];
+}
+
 /** Posts once (ledger key) in the release's card thread; never throws. */
 async function threadOnce(deps: Deps, releaseId: number, key: string, msg: SlackText): Promise<void> {
   const r = getRelease(deps.db, releaseId);
@@ -90,18 +109,37 @@ async function stopProbes(deps: Deps, releaseId: number): Promise<void> {
 // Starting the deploy
 // ---------------------------------------------------------------------------------------------------------
 
-/** The seam `onWindowStart` calls once the release is `deploying`. */
+/** Who a deploy row names when the slot started it (`startedBy`). */
+export const SLOT_STARTER = 'greenlight';
+
+/**
+ * Inside the transaction that moves `release` (already `deploying`) to its deploy at the slot: the deploy row and
+ * `deploy.started`. Nothing if the row exists. In the same transaction as the state move, so no crash can leave a
+ * `deploying` release without a deploy (and so without its webhook timer).
+ */
+export function recordSlotStartInTx(tx: Tx, deps: Pick<Deps, 'policy'>, release: Release, now: number): boolean {
+  if (getDeploy(tx, release.id)) return false;
+  ensureDeploy(tx, { releaseId: release.id, service: release.service, environment: release.environment, startedAt: release.stateChangedAt, startedBy: SLOT_STARTER });
+  appendAudit(tx, { at: now, releaseId: release.id, actor: SLOT_STARTER, action: 'deploy.started', details: { via: 'window', webhook: Boolean(service(deps, release)?.deployWebhook) } });
+  return true;
+}
+
+/**
+ * The seam `onWindowStart` calls once the slot moved the release to `deploying`: idempotent, so a retried slot job or
+ * one the timer rebuild re-created finishes a start a crash interrupted (the deploy row if it is missing, the thread
+ * line, the announcement, the webhook timer).
+ */
 export function deploymentsPort(deps: Deps): NonNullable<Deps['deployments']> {
   return {
     onWindowOpen: async (release: Release) => {
       const now = deps.now();
-      const created = inTransaction(deps.db, (tx) => {
-        if (getDeploy(tx, release.id)) return false;
-        ensureDeploy(tx, { releaseId: release.id, service: release.service, environment: release.environment, startedAt: release.stateChangedAt, startedBy: 'greenlight' });
-        appendAudit(tx, { at: now, releaseId: release.id, actor: 'greenlight', action: 'deploy.started', details: { via: 'window', webhook: Boolean(service(deps, release)?.deployWebhook) } });
+      const ready = inTransaction(deps.db, (tx) => {
+        const cur = getRelease(tx, release.id);
+        if (!cur || cur.state !== 'deploying') return false;
+        recordSlotStartInTx(tx, deps, cur, now);
         return true;
       });
-      if (created) await afterStart(deps, release.id, 'greenlight');
+      if (ready) await afterStart(deps, release.id, SLOT_STARTER);
     },
   };
 }
@@ -112,7 +150,40 @@ async function afterStart(deps: Deps, releaseId: number, actor: string): Promise
   if (!r || !d) return;
   void deps.cards.refresh(r.id);
   await threadOnce(deps, r.id, `deploy-started-${r.id}-${d.startedAt}`, { text: deployStartedText(r, actor, Boolean(service(deps, r)?.deployWebhook)) });
+  // (an announcement that fails here is re-derived as a timer by the sync below)
+  await announceDeployStart(deps, r.id).catch((err: unknown) => deps.logger.warn({ release: r.id, err: (err as Error).message }, 'could not announce the deploy'));
   await deps.timers.syncRelease(r.id);
+}
+
+/** The ledger key of a deploy's `start` announcement: one per deploy, whichever way it started. */
+export function startAnnouncementKey(releaseId: number, d: Pick<DeployRow, 'startedAt'>): string {
+  return `announce-${releaseId}-start-${d.startedAt}`;
+}
+
+/**
+ * Whether a deploy's `start` announcement is still to go out: the policy asks for it, the deploy is under way or just
+ * succeeded (still watched), and the ledger has no record of it (nor of the slot-keyed one earlier versions sent).
+ */
+export function startAnnouncementPending(deps: Pick<Deps, 'policy' | 'slack' | 'now'>, r: Release, d: DeployRow): boolean {
+  if (!deps.policy.channels.announcements || !deps.policy.announcements.atStart) return false;
+  const live = r.state === 'deploying' || (r.state === 'monitoring' && (d.monitoringUntil ?? 0) > deps.now());
+  if (!live) return false;
+  if (deps.slack.sentByKey(startAnnouncementKey(r.id, d))) return false;
+  return r.scheduledAt === null || !deps.slack.sentByKey(`announce-${r.id}-start-${r.scheduledAt}`);
+}
+
+/**
+ * The `start` announcement, when a deploy actually starts, by any path (the slot, *Start deploy*, the pipeline's
+ * `started` or `succeeded` report): once per deploy (ledger key). A deploy reported done before it could be
+ * announced is announced as deployed.
+ */
+export async function announceDeployStart(deps: Deps, releaseId: number): Promise<void> {
+  const r = getRelease(deps.db, releaseId);
+  const d = getDeploy(deps.db, releaseId);
+  const channel = deps.policy.channels.announcements;
+  if (!r || !d || !channel || !startAnnouncementPending(deps, r, d)) return;
+  const text = announcementText(r, r.state === 'deploying' ? 'start' : 'deployed', d.startedAt, deps.policy.timezone);
+  await deps.slack.post({ channel, text, dedupeKey: startAnnouncementKey(r.id, d), releaseId: r.id });
 }
 
 export type StartDeployResult =
@@ -334,14 +405,15 @@ export async function onHealthProbe(deps: Deps, p: JobPayload<'health-probe'>): 
   const r = getRelease(deps.db, p.releaseId);
   const d = getDeploy(deps.db, p.releaseId);
   const url = r ? service(deps, r)?.healthCheck : null;
-  if (!r || !d || !url || r.state !== 'monitoring') return stopProbes(deps, p.releaseId);
+  // (a rollback under way ends the watch: its probes stop even if the scheduler outlived the Roll back click)
+  if (!r || !d || !url || r.state !== 'monitoring' || d.rollbackRequestedAt !== null) return stopProbes(deps, p.releaseId);
   if (d.monitoringUntil !== null && deps.now() > d.monitoringUntil) return;
   const res = await probeHealth(url, Math.max(500, Math.min(5_000, deps.policy.monitoring.checkEvery)));
   const now = deps.now();
   const change = inTransaction(deps.db, (tx) => {
     const cur = getRelease(tx, r.id);
     const row = getDeploy(tx, r.id);
-    if (!cur || !row || cur.state !== 'monitoring') return null;
+    if (!cur || !row || cur.state !== 'monitoring' || row.rollbackRequestedAt !== null) return null;
     if (res.ok) {
       updateDeploy(tx, r.id, { probeOk: row.probeOk + 1, probeFailures: 0, alertedAt: null });
       if (row.alertedAt !== null) appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'monitoring.health_recovered', details: { detail: res.detail } });
@@ -373,6 +445,9 @@ export async function onMonitorEnd(deps: Deps, p: JobPayload<'monitor-end'>): Pr
   const r = getRelease(deps.db, p.releaseId);
   const d = getDeploy(deps.db, p.releaseId);
   if (!r || !d || r.state !== 'monitoring' || d.monitoringUntil !== p.at) return;
+  // A Roll back pressed during the watch (its webhook slow or failed) owns the release now: the watch's end must not
+  // release it, nor ask operations to sign it off. The job was queued at deploy success, before the rollback.
+  if (d.rollbackRequestedAt !== null) return;
   await stopProbes(deps, r.id);
   const hasHealthCheck = Boolean(service(deps, r)?.healthCheck);
   const outcome = watchOutcome({ hasHealthCheck, probesOk: d.probeOk, consecutiveFailures: d.probeFailures, alerted: d.alertedAt !== null, incident: d.incidentAt !== null });
@@ -380,17 +455,23 @@ export async function onMonitorEnd(deps: Deps, p: JobPayload<'monitor-end'>): Pr
   const now = deps.now();
   const first = inTransaction(deps.db, (tx) => {
     const row = getDeploy(tx, r.id);
-    if (!row || row.checkinAt !== null) return false;
+    if (!row || row.checkinAt !== null || row.rollbackRequestedAt !== null) return false;
     updateDeploy(tx, r.id, { checkinAt: now });
     appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'monitoring.ended', details: { healthy, probes_ok: row.probeOk, failing: row.probeFailures } });
     return true;
   });
+  if (getDeploy(deps.db, r.id)?.rollbackRequestedAt != null) return; // rolled back in the meantime
   if (healthy) await markReleased(deps, r.id, 'greenlight');
+  else {
+    // Waiting for a sign-off: the card offers All good / Found an issue now, and the thread says who should press them
+    // (a DM can be ignored, and operations may be a user group).
+    if (first) void deps.cards.refresh(r.id);
+    await threadOnce(deps, r.id, `watch-ended-${r.id}-${p.at}`, watchEndedMessage(r, outcome, opsOf(deps, r)));
+  }
   const msg = checkinMessage(r, outcome);
-  for (const user of opsOf(deps, r).filter((u) => !u.startsWith('S'))) {
+  for (const user of await opsPeople(deps, r)) {
     await deps.slack.dm(user, { text: msg.text, ...(msg.blocks ? { blocks: msg.blocks } : {}), dedupeKey: `checkin-${r.id}-${p.at}-${user}`, releaseId: r.id }).catch(() => undefined);
   }
-  if (first && !healthy) void deps.cards.refresh(r.id);
 }
 
 /** monitoring → released; announces `done` when the policy asks for it. */
@@ -399,8 +480,13 @@ export async function markReleased(deps: Deps, releaseId: number, actor: string)
   const done = inTransaction(deps.db, (tx) => {
     const r = getRelease(tx, releaseId);
     if (!r || r.state !== 'monitoring') return null;
+    const d = getDeploy(tx, r.id);
+    // a rollback under way wins: the release is on its way to rolled_back, never to released
+    if (d && d.rollbackRequestedAt !== null) return null;
     const updated = updateRelease(tx, r.id, { state: 'released', stateChangedAt: now, updatedAt: now });
-    if (getDeploy(tx, r.id)) updateDeploy(tx, r.id, { releasedAt: now });
+    // Released means any incident of the watch (a recovered alert, an issue reported) was answered: a later rollback's
+    // time to restore runs from its own incident (an issue reported after release, or the rollback request), not this one.
+    if (d) updateDeploy(tx, r.id, { releasedAt: now, incidentAt: null });
     appendAudit(tx, { at: now, releaseId: r.id, actor, action: 'release.released', details: {} });
     return updated;
   });
@@ -420,19 +506,34 @@ export async function markReleased(deps: Deps, releaseId: number, actor: string)
 
 export type CheckinResult = { kind: 'ok'; text: string } | { kind: 'denied'; text: string };
 
-/** "All good" from the check-in DM. */
+/** A rollback was requested and has not finished (its webhook is slow or failed, or it waits for Mark rolled back). */
+function rollbackPending(deps: Deps, r: Release): boolean {
+  const d = getDeploy(deps.db, r.id);
+  return r.state !== 'rolled_back' && d !== undefined && d.rollbackRequestedAt !== null && d.restoredAt === null;
+}
+
+/** "All good" from the check-in DM, or from the card once the watch has ended. */
 export async function allGood(deps: Deps, input: { releaseId: number; actor: string }): Promise<CheckinResult> {
   const r = getRelease(deps.db, input.releaseId);
   if (!r) return { kind: 'denied', text: `${relId(input.releaseId)} no longer exists.` };
   const roles = await rolesOf(deps, r.service, input.actor);
-  const deny = (reason: 'not_allowed' | 'wrong_state', text: string): CheckinResult => {
-    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'monitoring.denied', reason, attempted: 'all_good', state: r.state, via: 'slack' });
+  const deny = (release: Release, reason: 'not_allowed' | 'wrong_state' | 'rollback_pending', text: string): CheckinResult => {
+    auditDenial(deps, { releaseId: release.id, actor: input.actor, action: 'monitoring.denied', reason, attempted: 'all_good', state: release.state, via: 'slack' });
     return { kind: 'denied', text };
   };
-  if (!mayWatch(roles)) return deny('not_allowed', 'Only operations or release managers can sign off the watch.');
+  const rollingBack = (release: Release) =>
+    deny(release, 'rollback_pending', `A rollback of ${relId(release.id)} is under way, so it cannot be signed off as released. It becomes rolled back when the rollback is done.`);
+  if (!mayWatch(roles)) return deny(r, 'not_allowed', 'Only operations or release managers can sign off the watch.');
+  if (rollbackPending(deps, r)) return rollingBack(r);
   if (r.state === 'released') return { kind: 'ok', text: `${relId(r.id)} is already released.` };
-  if (r.state !== 'monitoring') return deny('wrong_state', `${relId(r.id)} is ${STATE_PHRASES[r.state]}; there is no watch to sign off.`);
-  await markReleased(deps, r.id, input.actor);
+  if (r.state !== 'monitoring') return deny(r, 'wrong_state', `${relId(r.id)} is ${STATE_PHRASES[r.state]}; there is no watch to sign off.`);
+  if (!(await markReleased(deps, r.id, input.actor))) {
+    // something else moved it first: a Roll back, another sign-off, the watch's end
+    const cur = getRelease(deps.db, r.id) ?? r;
+    if (cur.state === 'released') return { kind: 'ok', text: `${relId(cur.id)} is already released.` };
+    if (rollbackPending(deps, cur)) return rollingBack(cur);
+    return deny(cur, 'wrong_state', `${relId(cur.id)} is ${STATE_PHRASES[cur.state]}; there is no watch to sign off.`);
+  }
   return { kind: 'ok', text: `:white_check_mark: Thanks — ${relId(r.id)} is released.` };
 }
 
@@ -557,7 +658,11 @@ export async function markRolledBack(deps: Deps, input: { releaseId: number; act
   const res = await finishRollback(deps, { releaseId: r.id, actor: input.actor, via: 'slack', manual: true });
   if (res.kind === 'applied') return { ok: true, text: `:rewind: ${relId(r.id)} is marked rolled back.` };
   if (res.kind === 'unchanged') return { ok: true, text: `${relId(r.id)} is already rolled back.` };
-  return { ok: false, text: res.kind === 'conflict' ? res.why : 'Not possible.' };
+  if (res.kind === 'conflict') {
+    auditDenial(deps, { releaseId: r.id, actor: input.actor, action: 'rollback.denied', reason: 'wrong_state', attempted: 'mark_rolled_back', state: res.release.state, via: 'slack' });
+    return { ok: false, text: res.why };
+  }
+  return { ok: false, text: `${relId(r.id)} no longer exists.` };
 }
 
 export function rollbackDenialText(res: Exclude<RollbackResult, { kind: 'started' | 'rolled_back' }>): string {

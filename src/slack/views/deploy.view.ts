@@ -54,8 +54,25 @@ export function deployButtons(r: Release, info: PostReleaseInfo): Button[] {
     out.push(button('Mark deployed', ACTIONS.markDeployed, valueOf(r), { style: 'primary' }));
     out.push(button('Mark failed', ACTIONS.markFailed, valueOf(r)));
   }
+  // The watch ended without a sign-off: the check-in's buttons are on the card too (a DM can be ignored or go to nobody).
+  if (watchAwaitsCheckin(r, info)) {
+    out.push(button('All good', ACTIONS.allGood, valueOf(r), { style: 'primary' }));
+    out.push(button('Found an issue', ACTIONS.foundIssue, valueOf(r)));
+  }
   if (info.rollbackOnCard) out.push(rollBackButton(r, info.hasWebhook));
   return out;
+}
+
+/** The watch has ended (the check-in went out) and waits for operations to sign it off; no rollback is under way. */
+function watchAwaitsCheckin(r: Release, info: PostReleaseInfo): boolean {
+  const d = info.deploy;
+  return r.state === 'monitoring' && d !== null && d.checkinAt !== null && d.rollbackRequestedAt === null;
+}
+
+/** Who rolled back, as people read it: a Slack user's mention, else the pipeline that reported it (the API's actor). */
+function rollbackActorText(actor: string | null): string {
+  if (actor && /^[UW][A-Z0-9]+$/.test(actor)) return mention(actor);
+  return actor === 'greenlight' ? 'Greenlight' : 'the deploy pipeline';
 }
 
 /** Lines for the card about the deploy, the watch, the rollback, the drill warning and the review. */
@@ -69,13 +86,17 @@ export function deployCardLines(r: Release, info: PostReleaseInfo, showDrill: bo
     if (d.failedAt) lines.push(`:x: Deploy failed ${slackDate(d.failedAt)}`);
     if (r.state === 'monitoring' && d.monitoringUntil) {
       const probes = info.hasHealthCheck ? ` · health checks: ${d.probeOk} ok${d.probeFailures > 0 ? `, ${d.probeFailures} failing in a row` : ''}` : '';
-      lines.push(`:satellite_antenna: Watching until ${slackDate(d.monitoringUntil)}${probes}`);
+      if (watchAwaitsCheckin(r, info)) {
+        lines.push(`:satellite_antenna: Watch ended ${slackDate(d.monitoringUntil)}${probes} · waiting for operations to check in: *All good* or *Found an issue*`);
+      } else {
+        lines.push(`:satellite_antenna: Watching until ${slackDate(d.monitoringUntil)}${probes}`);
+      }
     }
     if (d.releasedAt) lines.push(`:white_check_mark: Released ${slackDate(d.releasedAt)}`);
     if (d.rollbackRequestedAt && !d.restoredAt) lines.push(`:rewind: Rollback requested by ${actorText(d.rollbackBy, 'Greenlight')} ${slackDate(d.rollbackRequestedAt)} — in progress`);
     if (d.restoredAt) {
       const ttr = timeToRestore(d);
-      lines.push(`:rewind: *Rolled back* by ${actorText(d.rollbackBy, 'the deploy pipeline')} ${slackDate(d.restoredAt)}${ttr !== null ? ` · time to restore ${formatDuration(ttr)}` : ''}`);
+      lines.push(`:rewind: *Rolled back* by ${rollbackActorText(d.rollbackBy)} ${slackDate(d.restoredAt)}${ttr !== null ? ` · time to restore ${formatDuration(ttr)}` : ''}`);
     }
     sections.push(`*Deploy*\n${lines.join('\n')}`);
   }
@@ -168,6 +189,17 @@ export function checkinMessage(r: Release, outcome: WatchOutcome): SlackText {
   };
 }
 
+/** In the card's thread when the watch ends without being released on its own: who should sign it off, and how. */
+export function watchEndedMessage(r: Release, outcome: WatchOutcome, ops: string[]): SlackText {
+  const status = {
+    healthy: 'Its health checks stayed healthy.',
+    recovered: 'Its health check *failed during the watch*, then recovered.',
+    failing: 'Its health checks are *failing*.',
+    unchecked: `${esc(r.service)} has no health check.`,
+  }[outcome];
+  return { text: `:satellite_antenna: The watch of ${relId(r.id)} has ended. ${status} ${mentions(ops)}: check it, then press *All good* or *Found an issue* on the card.` };
+}
+
 export function releasedText(r: Release, actor: string): string {
   return `:white_check_mark: ${relId(r.id)} is *released*${actor.startsWith('U') ? ` (${mention(actor)}: all good)` : ' (the watch ended with healthy checks)'}.`;
 }
@@ -177,7 +209,7 @@ export function rollbackStartedText(r: Release, actor: string): string {
 }
 
 export function rolledBackText(r: Release, actor: string, ttr: number | null, manual: boolean): string {
-  const who = /^[UW]/.test(actor) ? mention(actor) : esc(actor);
+  const who = /^[UW][A-Z0-9]+$/.test(actor) ? mention(actor) : `reported by ${rollbackActorText(actor)}`;
   const plan = manual ? ` Rollback plan followed: ${escTrunc(r.rollbackPlan, 1500)}` : '';
   return `:rewind: ${relId(r.id)} is *rolled back* (${who}).${ttr !== null ? ` Time to restore: ${formatDuration(ttr)}.` : ''}${plan}`;
 }
