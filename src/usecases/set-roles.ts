@@ -1,8 +1,10 @@
 /** Admins edit role members in Slack; the edit is stored and layered over the policy file. */
 import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
-import { setRoleMembers } from '../db/release.repo';
+import { releasesWithTimers, setRoleMembers } from '../db/release.repo';
 import type { Role } from '../domain/types';
+import { isApprovalStage } from '../domain/workflow';
+import { inBackground } from './background';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
 import { GLOBAL_SCOPE, isAdmin, membersFor } from './roles';
@@ -16,7 +18,7 @@ export function setRoles(deps: Deps, input: { actor: string; service: string | n
     return { kind: 'denied' };
   }
   const now = deps.now();
-  return inTransaction(deps.db, (tx) => {
+  const result = inTransaction(deps.db, (tx): SetRolesResult => {
     const current = membersFor({ db: tx, policy: deps.policy }, input.service);
     const changed: Role[] = [];
     for (const [role, members] of Object.entries(input.members) as [Role, string[]][]) {
@@ -30,4 +32,25 @@ export function setRoles(deps: Deps, input: { actor: string; service: string | n
     }
     return { kind: 'saved', changed };
   });
+  if (result.kind === 'saved' && result.changed.length > 0) {
+    inBackground(deps, 're-derive reminders after a roles change', () => resyncWaitingReleases(deps, input.service));
+  }
+  return result;
+}
+
+/**
+ * Who a release waits on follows the roles: the reminders and escalations of every release waiting on approvals
+ * (of `service`, or all of them after a global change) are re-derived, so a new member is reminded without a restart.
+ * (A removed member's pending reminder finds them no longer waited on when it fires, and says nothing.)
+ */
+async function resyncWaitingReleases(deps: Deps, service: string | null): Promise<void> {
+  for (let after = 0; ; ) {
+    const page = releasesWithTimers(deps.db, after, 500);
+    for (const r of page) {
+      if (isApprovalStage(r.state) && (service === null || r.service === service)) await deps.timers.syncRelease(r.id);
+    }
+    const last = page[page.length - 1];
+    if (!last) return;
+    after = last.id;
+  }
 }

@@ -2,37 +2,74 @@
  * What timers the database calls for. Called for one release after each change and for all of them at start,
  * on Redis reconnect and when Redis lost its data. Everything here is re-derivable: nothing lives only in Redis.
  */
+import { sql } from 'drizzle-orm';
+import { getDeploy } from '../db/deploy.repo';
 import type { Release } from '../db/release.repo';
 import { getRelease, releasesWithTimers } from '../db/release.repo';
 import { activeOverrides, reminderRows } from '../db/schedule.repo';
 import { nextReminderTime } from '../domain/calendar';
+import type { Criterion, CriterionStatus } from '../domain/types';
+import { CRITERION_OWNERS } from '../domain/types';
 import { isApprovalStage } from '../domain/workflow';
 import type { TimerSpec } from '../queue/jobs';
+import { startAnnouncementPending } from './deploy';
 import type { Deps } from './deps';
 import { derivePostReleaseTimers, postReleaseIds } from './post-release-timers';
 import { loadSnapshot } from './snapshot';
 import { lockRetryRound } from './timer-jobs';
 import type { ReleaseSnapshot } from './snapshot';
 
-/** People a release's current stage waits on: members of the roles still missing, minus the requester and who approved. */
-export async function pendingApprovers(deps: Pick<Deps, 'slack' | 'logger'>, snap: ReleaseSnapshot): Promise<string[]> {
+/** Role members as people: user groups expanded through Slack (a group Slack cannot list counts as empty). */
+export async function expandMembers(deps: Pick<Deps, 'slack' | 'logger'>, members: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const member of members) {
+    if (member.startsWith('S')) {
+      try {
+        for (const u of await deps.slack.groupMembers(member)) out.add(u);
+      } catch (err) {
+        deps.logger.warn({ group: member, err: (err as Error).message }, 'could not expand user group');
+      }
+    } else out.add(member);
+  }
+  return [...out];
+}
+
+/** One person a release's stage waits on; `criteria` set: a readiness criterion they own, not their approval. */
+export interface WaitingOn {
+  user: string;
+  criteria: { criterion: Criterion; status: CriterionStatus }[];
+}
+
+/**
+ * Who a release's current stage waits on: members of the roles still missing, minus the requester and who approved;
+ * once every approval is in and only readiness criteria hold it (sign-off), the members of the owner roles of the
+ * pending or failed criteria.
+ */
+export async function waitingOn(deps: Pick<Deps, 'slack' | 'logger'>, snap: ReleaseSnapshot): Promise<WaitingOn[]> {
   const r = snap.release;
   if (!isApprovalStage(r.state)) return [];
   const approved = new Set(snap.approvals.filter((a) => a.status === 'active' && a.stage === r.state).map((a) => a.userId));
-  const out = new Set<string>();
-  for (const p of snap.progress[r.state]) {
-    if (p.missing === 0) continue;
-    for (const member of snap.members[p.role]) {
-      if (member.startsWith('S')) {
-        try {
-          for (const u of await deps.slack.groupMembers(member)) out.add(u);
-        } catch (err) {
-          deps.logger.warn({ group: member, err: (err as Error).message }, 'could not expand user group for reminders');
-        }
-      } else out.add(member);
+  const missing = snap.progress[r.state].filter((p) => p.missing > 0);
+  if (missing.length > 0) {
+    const users = await expandMembers(deps, missing.flatMap((p) => snap.members[p.role]));
+    return users.filter((u) => u !== r.requestedBy && !approved.has(u)).map((user) => ({ user, criteria: [] }));
+  }
+  if (r.state !== 'signoff' || snap.blocking.length === 0) return [];
+  const byUser = new Map<string, WaitingOn>();
+  for (const criterion of snap.blocking) {
+    const status = snap.criteria.find((c) => c.criterion === criterion)?.status ?? 'pending';
+    for (const user of await expandMembers(deps, snap.members[CRITERION_OWNERS[criterion]])) {
+      const entry = byUser.get(user) ?? { user, criteria: [] };
+      entry.criteria.push({ criterion, status });
+      byUser.set(user, entry);
     }
   }
-  return [...out].filter((u) => u !== r.requestedBy && !approved.has(u));
+  return [...byUser.values()];
+}
+
+/** The people a release's current stage waits on (see `waitingOn`). */
+export async function pendingApprovers(deps: Pick<Deps, 'slack' | 'logger'>, snap: ReleaseSnapshot): Promise<string[]> {
+  return (await waitingOn(deps, snap)).map((w) => w.user);
 }
 
 /** A person's time zone from Slack (cached), else the policy's. */
@@ -47,7 +84,24 @@ export async function zoneOf(deps: Pick<Deps, 'slack' | 'policy'>, user: string)
 export async function deriveReleaseTimers(deps: Deps, releaseId: number): Promise<TimerSpec[]> {
   const release = getRelease(deps.db, releaseId);
   if (!release) return [];
-  return [...(await timersFor(deps, release)), ...derivePostReleaseTimers(deps, release.id)];
+  return [...(await timersFor(deps, release)), ...deployStartTimers(deps, release), ...derivePostReleaseTimers(deps, release.id)];
+}
+
+/**
+ * A started deploy's loose ends, re-derived until done: a release its slot moved to deploying whose deploy row is
+ * missing (the process died in between: the slot job finishes it), and the `start` announcement not yet sent
+ * (a deploy the pipeline reported, or one whose announcement failed).
+ */
+function deployStartTimers(deps: Deps, r: Release): TimerSpec[] {
+  if (r.state !== 'deploying' && r.state !== 'monitoring') return [];
+  const now = deps.now();
+  const d = getDeploy(deps.db, r.id);
+  if (!d) {
+    if (r.state !== 'deploying' || r.scheduledAt === null) return [];
+    return [{ name: 'window-start', payload: { releaseId: r.id, at: r.scheduledAt }, at: now, round: lockRetryRound(r.scheduledAt, now) }];
+  }
+  if (!startAnnouncementPending(deps, r, d)) return [];
+  return [{ name: 'announce', payload: { releaseId: r.id, at: d.startedAt, offset: 0 }, at: now }];
 }
 
 /** The pre-deploy timers of one release: its slot and announcements, or its stage's reminders and escalation. */
@@ -98,6 +152,11 @@ export async function deriveAllTimers(deps: Deps): Promise<TimerSpec[]> {
     after = last.id;
   }
   for (const id of postReleaseIds(deps.db, deps.now(), deps.policy.rollback.offerFor)) specs.push(...derivePostReleaseTimers(deps, id));
+  const started = deps.db.all<{ id: number }>(sql`select id from releases where state in ('deploying', 'monitoring') order by id`);
+  for (const { id } of started) {
+    const r = getRelease(deps.db, id);
+    if (r) specs.push(...deployStartTimers(deps, r));
+  }
   for (const o of activeOverrides(deps.db, deps.now())) {
     specs.push({ name: 'override-expire', payload: { overrideId: o.id, releaseId: o.releaseId }, at: o.expiresAt });
   }

@@ -30,7 +30,7 @@ describe('scheduling and the deploy window', () => {
     await waitForCard(t, CHANNELS.payments, id, (t) => t.includes('Scheduled') && t.includes('Deploy slot'));
 
     // the 3s-before announcement, then the window opens: state deploying, thread + ops DM + start announcement
-    await t.fake.waitFor(() => t.fake.messages(CHANNELS.announce).find((m) => m.text.includes('In 3s') && m.text.includes(`REL-${id}`)), { timeoutMs: 20_000 });
+    await t.fake.waitFor(() => t.fake.messages(CHANNELS.announce).find((m) => m.text.includes('In 3 seconds') && m.text.includes(`REL-${id}`)), { timeoutMs: 20_000 });
     await t.fake.waitFor(() => t.fake.messages(CHANNELS.announce).find((m) => m.text.includes('Deploying now') && m.text.includes(`REL-${id}`)), { timeoutMs: 20_000 });
     await waitForCard(t, CHANNELS.payments, id, (t) => t.includes('Deploying'));
     await t.fake.waitFor(() => t.fake.dms(U.ops).find((m) => m.text.includes('deploy slot is open')));

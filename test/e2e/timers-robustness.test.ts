@@ -140,7 +140,7 @@ describe('timers survive Redis losing its data', () => {
     expect(pending.some((j) => j.id.startsWith(`release-${b.id}-reminder-`))).toBe(true);
 
     await t.fake.waitFor(() => reminders(t, U.reviewer, b.id)[0], { timeoutMs: 20_000, description: 'the reminder for REL-b' });
-    await t.fake.waitFor(() => announcements(t, a.id, 'In 4s')[0], { timeoutMs: 30_000, description: 'the 4s announcement' });
+    await t.fake.waitFor(() => announcements(t, a.id, 'In 4 seconds')[0], { timeoutMs: 30_000, description: 'the 4s announcement' });
     await t.fake.waitFor(() => announcements(t, a.id, 'Deploying now')[0], { timeoutMs: 30_000, description: 'the start announcement' });
     await waitForCard(t, CHANNELS.payments, a.id, (x) => x.includes('Deploying'));
     await t.fake.waitFor(() => opsDms(t, a.id)[0], { description: 'the ops DM' });
@@ -155,7 +155,7 @@ describe('timers survive Redis losing its data', () => {
     expect(next.length).toBeGreaterThan(0);
     for (const j of next) expect(j.at).toBeGreaterThan(t.gl.deps.now() + 3_500_000); // round 2 is an hour away
 
-    expect(announcements(t, a.id, 'In 4s')).toHaveLength(1);
+    expect(announcements(t, a.id, 'In 4 seconds')).toHaveLength(1);
     expect(announcements(t, a.id, 'Deploying now')).toHaveLength(1);
     expect(windowOpen(t, a.card.ts)).toHaveLength(1);
     expect(opsDms(t, a.id)).toHaveLength(1);
@@ -203,7 +203,7 @@ describe('a job whose effect runs twice', () => {
     expect(windowOpen(t, a.card.ts)).toHaveLength(1);
     expect(opsDms(t, a.id)).toHaveLength(1);
     // the 4s announcement was not sent: the release had already started when its job came due
-    expect(announcements(t, a.id, 'In 4s')).toHaveLength(0);
+    expect(announcements(t, a.id, 'In 4 seconds')).toHaveLength(0);
   }, 90_000);
 });
 

@@ -219,9 +219,15 @@ export function isTopLevel(m: SlackMessage): boolean {
   return !m.thread_ts || m.thread_ts === m.ts;
 }
 
+/** A release card: a top-level message whose header block reads "REL-n · service version" (not a review or a notice). */
+export function isCard(m: SlackMessage): boolean {
+  const first = (m.blocks ?? [])[0] as { type?: string; text?: { text?: string } } | undefined;
+  return isTopLevel(m) && first?.type === 'header' && /^REL-\d+ · /.test(first.text?.text ?? '');
+}
+
 /** Finds the release card (the top-level bot message whose header names REL-n) in a channel. */
 export function findCard(h: Harness, channel: string, id: number): SlackMessage | undefined {
-  return h.fake.messages(channel).find((m) => isTopLevel(m) && JSON.stringify(m.blocks ?? []).includes(`REL-${id} ·`));
+  return h.fake.messages(channel).find((m) => isCard(m) && JSON.stringify(m.blocks ?? []).includes(`REL-${id} ·`));
 }
 
 export async function waitForCard(h: Harness, channel: string, id: number, predicate: (text: string) => boolean = () => true): Promise<SlackMessage> {
@@ -242,7 +248,7 @@ export async function requestRelease(
   channel: string = CHANNELS.payments,
 ): Promise<{ id: number; card: SlackMessage }> {
   const before = h.fake.openViews(user).length;
-  const cardsBefore = h.fake.messages(channel).filter((m) => isTopLevel(m) && JSON.stringify(m.blocks ?? []).includes('REL-')).length;
+  const cardsBefore = h.fake.messages(channel).filter(isCard).length;
   const cmd = await h.driver.command(user, '', { channelId: CHANNELS.general });
   if (cmd.status !== 200) throw new Error(`/release answered ${cmd.status}`);
   const view = await h.fake.waitFor(() => (h.fake.openViews(user).length > before ? h.fake.openViews(user).at(-1) : undefined), {
@@ -252,7 +258,7 @@ export async function requestRelease(
   if (res.body && typeof res.body === 'object' && 'response_action' in res.body) {
     throw new Error(`request modal refused: ${JSON.stringify(res.body)}`);
   }
-  const cards = () => h.fake.messages(channel).filter((m) => isTopLevel(m) && JSON.stringify(m.blocks ?? []).includes('REL-'));
+  const cards = () => h.fake.messages(channel).filter(isCard);
   const card = await h.fake.waitFor(() => (cards().length > cardsBefore ? cards().at(-1) : undefined), { description: 'a new release card' });
   const id = Number(/REL-(\d+) ·/.exec(JSON.stringify(card.blocks))?.[1]);
   return { id, card };

@@ -1,8 +1,8 @@
 /** Messages sent by timers: reminders, escalations, announcements, the deploy window opening. */
 import type { Release } from '../../db/release.repo';
 import { formatSlot } from '../../domain/calendar';
-import { STATE_LABELS } from '../../domain/types';
-import type { ApprovalStage } from '../../domain/types';
+import { CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STATE_LABELS } from '../../domain/types';
+import type { ApprovalStage, Criterion, CriterionStatus } from '../../domain/types';
 import { esc, escTrunc, mention, mentions, relId, slackDate } from '../format';
 import { ACTIONS } from '../ids';
 import type { Blocks } from './kit';
@@ -30,14 +30,42 @@ export function reminderMessage(r: Release, stage: ApprovalStage, waitingSince: 
       section(`${text}\n${summary(r)}`),
       actions(`reminder-${r.id}`, [
         button('Approve', ACTIONS.approve, cardValue(r.id, r.contentRev), { style: 'primary' }),
-        {
-          type: 'static_select',
-          action_id: SNOOZE_ACTION,
-          placeholder: { type: 'plain_text', text: 'Snooze' },
-          options: SNOOZE_CHOICES.map((c) => ({ text: { type: 'plain_text', text: c.label }, value: `${r.id}:${r.stateChangedAt}:${c.key}` })),
-        },
+        snoozeSelect(r),
       ]),
       context([`Reminder ${round + 1} · Request changes or Reject from the card.`]),
+    ],
+  };
+}
+
+function snoozeSelect(r: Release) {
+  return {
+    type: 'static_select' as const,
+    action_id: SNOOZE_ACTION,
+    placeholder: { type: 'plain_text' as const, text: 'Snooze' },
+    options: SNOOZE_CHOICES.map((c) => ({ text: { type: 'plain_text' as const, text: c.label }, value: `${r.id}:${r.stateChangedAt}:${c.key}` })),
+  };
+}
+
+/**
+ * The reminder for a member of a readiness criterion's owner role, while only criteria hold the stage (every approval
+ * is in): no Approve button, since their approval is not what it waits on.
+ */
+export function readinessReminderMessage(
+  r: Release,
+  stage: ApprovalStage,
+  criteria: readonly { criterion: Criterion; status: CriterionStatus }[],
+  waitingSince: number,
+  round: number,
+): { text: string; blocks: Blocks } {
+  const where = r.cardChannel ? ` The card is in <#${r.cardChannel}>.` : '';
+  const list = criteria.map((c) => `*${CRITERION_LABELS[c.criterion]}* (${c.status}, ${ROLE_LABELS[CRITERION_OWNERS[c.criterion]]})`).join(', ');
+  const text = `:bell: ${relId(r.id)} is waiting on you for readiness in *${STATE_LABELS[stage]}* since ${slackDate(waitingSince)}: ${list}.${where}`;
+  return {
+    text: `${relId(r.id)} is waiting on you for readiness: ${criteria.map((c) => CRITERION_LABELS[c.criterion]).join(', ')}`,
+    blocks: [
+      section(`${text}\n${summary(r)}`),
+      actions(`reminder-${r.id}`, [snoozeSelect(r)]),
+      context([`Reminder ${round + 1} · Mark it met or failed with Update readiness on the card; a release manager can waive it.`]),
     ],
   };
 }
@@ -46,10 +74,27 @@ export function escalationText(r: Release, stage: ApprovalStage, waitingSince: n
   return `:rotating_light: ${relId(r.id)} (${esc(r.service)} ${escTrunc(r.version, 64)}) has waited on *${STATE_LABELS[stage]}* since ${slackDate(waitingSince)}. Still waiting on ${mentions(waitingOn)}.`;
 }
 
-export function announcementText(r: Release, kind: 'before' | 'start' | 'done', at: number, zone: string, lead?: string): string {
+/** A lead time in words: "24 hours", "1 hour", "30 minutes", "2 days", "1 hour 30 minutes". */
+export function leadInWords(ms: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const day = 86_400_000;
+  if (ms >= 2 * day && ms % day === 0) return unit(ms / day, 'day');
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1_000);
+  const parts = [hours ? unit(hours, 'hour') : '', minutes ? unit(minutes, 'minute') : '', seconds ? unit(seconds, 'second') : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : 'a moment';
+}
+
+/**
+ * Announcements: `before` a slot (`leadMs` ahead), `start` of a deploy, `deployed` (a deploy reported done before its
+ * start could be announced), `done` (released).
+ */
+export function announcementText(r: Release, kind: 'before' | 'start' | 'deployed' | 'done', at: number, zone: string, leadMs?: number): string {
   const what = `${relId(r.id)} · ${esc(r.service)} \`${escTrunc(r.version, 64)}\` to ${r.environment} — ${escTrunc(r.title, 150)}`;
-  if (kind === 'before') return `:mega: In ${lead}: ${what} deploys at ${slackDate(at)} (${formatSlot(at, zone)}).`;
+  if (kind === 'before') return `:mega: In ${leadInWords(leadMs ?? 0)}: ${what} deploys at ${slackDate(at)} (${formatSlot(at, zone)}).`;
   if (kind === 'start') return `:rocket: Deploying now: ${what}.`;
+  if (kind === 'deployed') return `:rocket: Deployed: ${what}.`;
   return `:white_check_mark: Released: ${what}.`;
 }
 
