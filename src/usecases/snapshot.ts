@@ -27,6 +27,8 @@ export interface ReleaseSnapshot {
   override: OverrideRow | null;
   /** A freeze that applies to this release's service now or in the next 14 days. */
   freezeAhead: Freeze | null;
+  /** The policy's time zone (whole-day freezes are shown as its days). */
+  zone: string;
   /** The deploy, watch, rollback and review of this release (post-release-info.ts). */
   post: PostReleaseInfo;
 }
@@ -62,6 +64,7 @@ export function loadSnapshot(db: DbOrTx, policy: WorkflowPolicy, id: number, now
     ...core,
     override: activeOverride(db, id, now) ?? null,
     freezeAhead: freezesOverlapping(effectiveFreezes(db, policy, now), release.service, now, now + 14 * 86_400_000)[0] ?? null,
+    zone: policy.timezone,
     post: postReleaseInfo(db, policy, release, now),
   };
 }

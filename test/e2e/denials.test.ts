@@ -150,6 +150,13 @@ describe('refused clicks are audited', () => {
     expect(JSON.stringify(findCard(h, card.channel, id)?.blocks)).toBe(cardBefore);
   }, 60_000);
 
+  it('the card names a whole-day freeze by its day in the policy time zone, not by the midnight after it', async () => {
+    const { id } = await requestRelease(h);
+    const day = DateTime.fromISO(FREEZE_DAY, { zone: 'Europe/Berlin' }).setLocale('en-GB').toFormat('ccc d LLL yyyy');
+    const card = await waitForCard(h, CHANNELS.payments, id);
+    expect(JSON.stringify(card.blocks)).toContain(`:snowflake: Freeze ${day} (whole day): Board demo`);
+  });
+
   it('an allowed click writes no denial', async () => {
     const { id, card } = await requestRelease(h);
     await approveAndWait(h, U.reviewer, { channel: card.channel, ts: card.ts });

@@ -5,8 +5,7 @@
  * listeners handle them with the same rules and audit.
  */
 import type { HomeView } from '@slack/types';
-import { DateTime } from 'luxon';
-import { formatSlot } from '../../domain/calendar';
+import { formatFreezeSpan, formatSlot } from '../../domain/calendar';
 import { STATE_LABELS } from '../../domain/types';
 import type { HomeModel } from '../../usecases/home';
 import { esc, escTrunc, mention, relId, slackDate } from '../format';
@@ -28,21 +27,13 @@ function listLines(title: string, lines: readonly string[], none: string, moreLi
   return [title, ...(lines.length ? lines : [none]), ...(moreLine ? [moreLine] : [])];
 }
 
-function day(at: number, zone: string): string {
-  return DateTime.fromMillis(at, { zone }).setLocale('en-GB').toFormat('ccc d LLL yyyy');
-}
-
 /**
  * A freeze's span. Whole-day freezes (dates in the policy) are days in the policy time zone, first and last
  * inclusive: shown in the viewer's zone they would start and end at odd hours, and end at the midnight after.
  * Timed ones are times, in the viewer's zone.
  */
 function freezeSpan(f: HomeModel['freezes']['freezes'][number], zone: string): string {
-  if (f.allDay) {
-    const first = day(f.start, zone);
-    const last = day(f.end - 1, zone);
-    return `${first === last ? first : `${first} – ${last}`} (whole day${first === last ? '' : 's'})`;
-  }
+  if (f.allDay) return formatFreezeSpan(f.start, f.end, zone);
   return `${slackDate(f.start, '{date_short} {time}')} → ${slackDate(f.end, '{date_short} {time}')}`;
 }
 

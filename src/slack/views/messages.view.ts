@@ -8,7 +8,7 @@ import { isApprovalStage } from '../../domain/workflow';
 import type { ApproveDenial } from '../../usecases/approve-release';
 import type { ApprovalSnapshot, ReleaseSnapshot } from '../../usecases/snapshot';
 import type { WhyReport } from '../../usecases/why';
-import { formatSlot } from '../../domain/calendar';
+import { formatFreezeSpan, formatSlot, wholeDays } from '../../domain/calendar';
 import { esc, escTrunc, mention, mentions, mrkdwnToPlain, relId, slackDate } from '../format';
 import type { Blocks } from './kit';
 import { context, divider, header, lineSections, section } from './kit';
@@ -167,7 +167,9 @@ export function holdLines(report: WhyReport): string[] {
       case 'criterion':
         return `:clipboard: Readiness *${h.label}* is ${h.status} — ${ROLE_LABELS[h.owner]} (${mentions(h.who)}) report it, or a release manager waives it; it blocks sign-off`;
       case 'freeze':
-        return `:snowflake: Freeze *${escTrunc(h.reason, 200)}* from ${when(h.start)} until ${when(h.end)}`;
+        return wholeDays(h.start, h.end, report.zone)
+          ? `:snowflake: Freeze *${escTrunc(h.reason, 200)}* ${formatFreezeSpan(h.start, h.end, report.zone)}`
+          : `:snowflake: Freeze *${escTrunc(h.reason, 200)}* from ${when(h.start)} until ${when(h.end)}`;
       case 'window':
         if (h.never) return `:no_entry: ${h.environment} has no deploy windows (\`never\`)`;
         return h.atSlot

@@ -1,4 +1,5 @@
 /** The release card: one message per release in its service's channel, updated in place. */
+import { formatFreezeSpan, wholeDays } from '../../domain/calendar';
 import type { ApprovalStage, CriterionStatus, ReleaseState } from '../../domain/types';
 import { APPROVAL_STAGES, CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STAGE_ROLES, STATE_LABELS } from '../../domain/types';
 import { isApprovalStage } from '../../domain/workflow';
@@ -126,7 +127,9 @@ export function releaseCard(s: ReleaseSnapshot): { text: string; blocks: Blocks 
       section(`:rotating_light: *Emergency override* by ${mention(s.override.grantedBy)} until ${slackDate(s.override.expiresAt)}: ${escTrunc(s.override.reason, 1000)}`),
     );
   } else if (s.freezeAhead && (r.state === 'scheduling' || r.state === 'scheduled' || isApprovalStage(r.state))) {
-    blocks.push(context([`:snowflake: Freeze from ${slackDate(s.freezeAhead.start)} to ${slackDate(s.freezeAhead.end)}: ${escTrunc(s.freezeAhead.reason, 300)}`]));
+    const f = s.freezeAhead;
+    const span = wholeDays(f.start, f.end, s.zone) ? formatFreezeSpan(f.start, f.end, s.zone) : `from ${slackDate(f.start)} to ${slackDate(f.end)}`;
+    blocks.push(context([`:snowflake: Freeze ${span}: ${escTrunc(f.reason, 300)}`]));
   }
   blocks.push(divider(), ...lineSections(['*Approvals*', ...pipelineLines(s)]));
   const notice = resetNotice(s);
