@@ -77,10 +77,23 @@ export function blockingCriteria(criteria: CriteriaMap): Criterion[] {
   return CRITERIA.filter((c) => criteria[c] === 'pending' || criteria[c] === 'failed');
 }
 
+/**
+ * The stage that holds a release to its readiness criteria: sign-off (DESIGN: "sign-off cannot complete while any is
+ * pending or failed"). A service whose workflow leaves sign-off out is not held by them: null.
+ */
+export function readinessStage(rules: WorkflowRules): ApprovalStage | null {
+  return rules.stages.includes('signoff') ? 'signoff' : null;
+}
+
+/** The first stage of the workflow: where a new release starts. */
+export function firstStage(rules: WorkflowRules): ApprovalStage {
+  return rules.stages[0] ?? 'scheduling';
+}
+
 export function stageComplete(stage: ApprovalStage, facts: ReleaseFacts, rules: WorkflowRules): boolean {
   const rolesDone = stageProgress(stage, facts.risk, facts.approvals, rules.highRisk).every((p) => p.missing === 0);
   if (!rolesDone) return false;
-  if (stage === 'signoff') return blockingCriteria(facts.criteria).length === 0;
+  if (stage === readinessStage(rules)) return blockingCriteria(facts.criteria).length === 0;
   return true;
 }
 

@@ -3,6 +3,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
+import { findService } from '../config';
 import { strictObject } from '../config/errors';
 import { auditForRelease, auditPage } from '../db/audit.repo';
 import type { AuditRow } from '../db/audit.repo';
@@ -178,6 +179,15 @@ export function apiRouter(deps: Deps, token: string | null): Router {
     const body = createReleaseBodySchema.safeParse(req.body);
     if (!body.success) return sendProblem(res, { status: 422, detail: invalidDetail('The release request is invalid', body.error), errors: issues(body.error) });
     const b = body.data;
+    // A release from CI has no channel /release was typed in: without the service's channel or channels.releases its
+    // card could be posted nowhere, so nobody could see or approve it. (An unknown service is refused just below.)
+    if (findService(deps.policy, b.service) && deps.cards.channelFor(b.service, null) === null) {
+      return sendProblem(res, {
+        status: 422,
+        detail: `Greenlight has no channel for ${b.service}'s release card: set services.${b.service}.channel or channels.releases in the policy. Nothing was created.`,
+        errors: [{ path: 'service', message: `no channel: set services.${b.service}.channel or channels.releases` }],
+      });
+    }
     const key = req.header('idempotency-key');
     const result = createRelease(deps, {
       fields: {

@@ -55,7 +55,24 @@ export async function approveRelease(
       return deny({ kind: 'stale_view' });
     }
     const decision = decideApproval(factsFrom(release, approvals, criteria), input.actor, actorRoles, rules);
-    if (decision.kind === 'deny') return deny(decision.denial);
+    if (decision.kind === 'deny') {
+      // A second click on the card the actor just approved from (a double click) lands after their approval moved the
+      // release on, so it is judged against the new stage. Their approval of this content is what moved it here:
+      // answer it as the duplicate it is, like a second click on a stage that did not move.
+      const denial = decision.denial;
+      if (denial.kind === 'not_in_role' || denial.kind === 'role_satisfied') {
+        const own = approvals.find(
+          (a) =>
+            a.status === 'active' &&
+            a.userId === input.actor &&
+            a.stage !== release.state &&
+            a.contentRev === release.contentRev &&
+            a.at >= release.stateChangedAt,
+        );
+        if (own) return deny({ kind: 'already_approved', stage: own.stage });
+      }
+      return deny(denial);
+    }
     const inserted = insertApproval(tx, {
       releaseId: release.id,
       stage: decision.stage,

@@ -20,17 +20,25 @@ export type DecideResult =
   | { kind: 'invalid'; error: string }
   | { kind: 'stale'; release: Release };
 
+/** A refused click: not this person's decision now, or their card is older than the release's content (as Approve). */
+export type StageCheckDenial = StageActionDenial | { kind: 'stale_view' };
+
 /**
  * May the actor take this decision now? Checked when the button is clicked, before the reason modal opens (and
  * again on submit, by `decideRelease`). A refused click opens nothing, so its denial is audited here.
  */
 export async function checkStageDecision(
   deps: Deps,
-  input: { releaseId: number; actor: string; decision: StageDecision; via: 'card' | 'home' | 'dm' },
-): Promise<{ release: Release; denial: StageActionDenial | null }> {
+  input: { releaseId: number; actor: string; decision: StageDecision; via: 'card' | 'home' | 'dm'; seenRev?: number | null },
+): Promise<{ release: Release; denial: StageCheckDenial | null }> {
   const release = getRelease(deps.db, input.releaseId);
   if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
   const roles = await rolesOf(deps, release.service, input.actor);
+  // Like Approve: nobody decides on content they were not shown (the requester is answered as the requester).
+  if (input.seenRev != null && input.seenRev !== release.contentRev && release.requestedBy !== input.actor) {
+    auditDenial(deps, { releaseId: release.id, actor: input.actor, action: 'approval.denied', reason: 'stale_view', attempted: input.decision, state: release.state, roles, via: input.via });
+    return { release, denial: { kind: 'stale_view' } };
+  }
   const d = decideStageAction(release, input.actor, roles);
   if (d.kind === 'allow') return { release, denial: null };
   auditDenial(deps, { releaseId: release.id, actor: input.actor, action: 'approval.denied', reason: d.denial.kind, attempted: input.decision, state: release.state, via: input.via });
@@ -39,7 +47,7 @@ export async function checkStageDecision(
 
 export async function decideRelease(
   deps: Deps,
-  input: { releaseId: number; actor: string; decision: StageDecision; reason: string; seenRev?: number },
+  input: { releaseId: number; actor: string; decision: StageDecision; reason: string; seenRev?: number; via?: string },
 ): Promise<DecideResult> {
   const reason = input.reason.trim();
   if (!reason) return { kind: 'invalid', error: 'A reason is required.' };
@@ -48,16 +56,18 @@ export async function decideRelease(
   if (!before) throw new NotFoundError(`REL-${input.releaseId}`);
   const roles = await rolesOf(deps, before.service, input.actor);
   const now = deps.now();
+  // Decisions are submitted from the reason modal (as review and freeze modals record it).
+  const via = input.via ?? 'modal';
   const result = inTransaction(deps.db, (tx): DecideResult => {
     const release = getRelease(tx, input.releaseId);
     if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
     if (input.seenRev !== undefined && input.seenRev !== release.contentRev) {
-      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.denied', details: { reason: 'stale_view', attempted: input.decision, state: release.state } });
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.denied', details: { reason: 'stale_view', attempted: input.decision, state: release.state, via } });
       return { kind: 'stale', release };
     }
     const d = decideStageAction(release, input.actor, roles);
     if (d.kind === 'deny') {
-      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.denied', details: { reason: d.denial.kind, attempted: input.decision, state: release.state } });
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'approval.denied', details: { reason: d.denial.kind, attempted: input.decision, state: release.state, via } });
       return { kind: 'denied', release, denial: d.denial };
     }
     const state = input.decision === 'reject' ? 'rejected' : 'changes_requested';

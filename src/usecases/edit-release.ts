@@ -10,7 +10,7 @@ import { getRelease, resetApproval, updateRelease } from '../db/release.repo';
 import type { ContentField, Role } from '../domain/types';
 import { ROLE_LABELS } from '../domain/types';
 import type { ReleaseContent } from '../domain/workflow';
-import { approvalsToReset, canEdit, changedFields, isApprovalStage, stateAfterEdit } from '../domain/workflow';
+import { approvalsToReset, canEdit, changedFields, isApprovalStage, stageProgress, stateAfterEdit } from '../domain/workflow';
 import { mention, relId, slackDate } from '../slack/format';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
@@ -37,7 +37,7 @@ export type EditResult =
       release: Release;
       changed: ContentField[];
       resets: { role: string; userId: string; reason: string }[];
-      /** The slot a scheduled release lost because the edit reset approvals it was scheduled on. */
+      /** The slot a scheduled release lost: the edit reset approvals it was scheduled on, or raised the risk past them. */
       unscheduledFrom: number | null;
     }
   | { kind: 'unchanged'; release: Release }
@@ -100,7 +100,7 @@ export async function editRelease(
     if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
     if (!canEdit(release.state, input.actor, release.requestedBy, roles)) {
       const why = editDenial(release, input.actor, roles);
-      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'edit.denied', details: { reason: why, state: release.state } });
+      appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'edit.denied', details: { reason: why, state: release.state, via: 'modal' } });
       return { kind: 'denied', release, why };
     }
     if (release.contentRev !== input.seenRev) return { kind: 'denied', release, why: 'changed_meanwhile' };
@@ -129,8 +129,14 @@ export async function editRelease(
     });
     const resetIds = new Set(toReset.map((r) => r.approval.id));
     const remaining = facts.approvals.filter((a) => !resetIds.has(a.id));
-    const movable = isApprovalStage(release.state) || release.state === 'changes_requested' || (release.state === 'scheduled' && resets.length > 0);
-    const state = movable ? stateAfterEdit({ ...facts, risk: f.risk, approvals: remaining }, rules) : release.state;
+    // A risk change re-derives a scheduled release too: high risk can need more approvals (`high_risk`) than it has.
+    const riskChanged = changed.includes('risk');
+    const movable =
+      isApprovalStage(release.state) || release.state === 'changes_requested' || (release.state === 'scheduled' && (resets.length > 0 || riskChanged));
+    let state = movable ? stateAfterEdit({ ...facts, risk: f.risk, approvals: remaining }, rules) : release.state;
+    // Every stage before scheduling still complete and operations' approvals still enough: the slot stands.
+    const slotStillApproved = stageProgress('scheduling', f.risk, remaining, rules.highRisk).every((p) => p.missing === 0);
+    if (release.state === 'scheduled' && state === 'scheduling' && resets.length === 0 && slotStillApproved) state = 'scheduled';
     // A scheduled release whose approvals were reset loses its slot, as when a readiness criterion fails.
     const unscheduleTo = release.state === 'scheduled' && isApprovalStage(state) ? state : null;
     const edited = updateRelease(tx, release.id, {

@@ -3,10 +3,13 @@ import { inTransaction } from '../db/client';
 import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { findReleaseByIdempotencyKey, getRelease, insertRelease } from '../db/release.repo';
+import { STATE_LABELS } from '../domain/types';
+import { firstStage } from '../domain/workflow';
 import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { Deps } from './deps';
 import type { ReleaseFields, ReleaseFieldsInput } from './release-input';
 import { contextErrors, fieldErrors, releaseColumns, releaseFieldsSchema } from './release-input';
+import { rulesFor } from './roles';
 
 export interface RequestInput {
   fields: ReleaseFieldsInput;
@@ -47,7 +50,8 @@ export function createRelease(deps: Deps, input: RequestInput): RequestResult {
       commitTime: input.commitTime ?? null,
       requestedBy: input.requestedBy,
       source: input.source,
-      state: 'review',
+      // the first stage of the service's workflow (one without review starts in QA, sign-off or scheduling)
+      state: firstStage(rulesFor(deps.policy, f.service)),
       idempotencyKey: input.idempotencyKey ?? null,
       cardChannel: deps.cards.channelFor(f.service, input.originChannel ?? null),
       createdAt: now,
@@ -70,7 +74,7 @@ export async function announceRequest(deps: Deps, release: Release): Promise<voi
   }
   await deps.cards.refresh(release.id);
   void deps.timers.syncRelease(release.id);
-  await deps.cards.thread(release.id, `:inbox_tray: ${mention(release.requestedBy)} requested this release. Initial review is next.`);
+  await deps.cards.thread(release.id, `:inbox_tray: ${mention(release.requestedBy)} requested this release. ${STATE_LABELS[firstStage(rulesFor(deps.policy, release.service))]} is next.`);
   // Only where the card really is: Slack refuses a post to a private channel the app is not in (not_in_channel).
   const posted = getRelease(deps.db, release.id)?.cardTs;
   const where = !release.cardChannel

@@ -9,7 +9,7 @@ import { getDeploy } from '../db/deploy.repo';
 import { criteriaFor, criteriaMap, getRelease, updateRelease } from '../db/release.repo';
 import { activeOverride, deployingFor, getOverride, reminderRow, upsertReminder } from '../db/schedule.repo';
 import { activeFreeze, formatSlot, isWithinBusinessHours, nextBusinessTime, nextReminderTime, windowOccurrenceAt } from '../domain/calendar';
-import { blockingCriteria, isApprovalStage } from '../domain/workflow';
+import { blockingCriteria, isApprovalStage, readinessStage } from '../domain/workflow';
 import { CRITERION_LABELS, STATE_PHRASES } from '../domain/types';
 import type { JobName, JobPayload } from '../queue/jobs';
 import { parsePayload } from '../queue/jobs';
@@ -20,7 +20,7 @@ import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { SnoozeKey } from '../slack/views/timers.view';
 import { announcementText, escalationText, readinessReminderMessage, reminderMessage, windowOpenText } from '../slack/views/timers.view';
 import type { Deps } from './deps';
-import { membersFor } from './roles';
+import { membersFor, rulesFor } from './roles';
 import { effectiveFreezes } from './slots';
 import { loadSnapshot } from './snapshot';
 import { expandMembers, pendingApprovers, waitingOn, zoneOf } from './timers';
@@ -60,9 +60,11 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): 
       appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'freeze', freeze: freeze.reason } });
       return { kind: 'frozen', release: updated, reason: freeze.reason } as const;
     }
-    const blocking = blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
-    if (blocking.length) {
-      const updated = updateRelease(tx, r.id, { state: 'signoff', stateChangedAt: now, updatedAt: now, scheduledAt: null });
+    const readiness = readinessStage(rulesFor(deps.policy, r.service));
+    const blocking = readiness === null ? [] : blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
+    if (readiness !== null && blocking.length) {
+      // back to sign-off, the stage that holds readiness (a workflow without it is not held by the criteria)
+      const updated = updateRelease(tx, r.id, { state: readiness, stateChangedAt: now, updatedAt: now, scheduledAt: null });
       appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'readiness', criteria: blocking } });
       return { kind: 'unready', release: updated, missing: blocking.map((c) => CRITERION_LABELS[c]).join(', ') } as const;
     }
@@ -102,7 +104,7 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): 
   if (outcome.kind === 'unready') {
     const r = outcome.release;
     void deps.cards.refresh(r.id);
-    await deps.cards.thread(r.id, `:clipboard: The slot is here, but readiness is not met (${outcome.missing}), so ${relId(r.id)} did not deploy and is back in sign-off.`);
+    await deps.cards.thread(r.id, `:clipboard: The slot is here, but readiness is not met (${outcome.missing}), so ${relId(r.id)} did not deploy and is back ${STATE_PHRASES[r.state]}.`);
     await deps.slack
       .dm(r.requestedBy, { text: `:clipboard: ${relId(r.id)} was not deployed: ${outcome.missing} must be met or waived first.`, dedupeKey: `unready-${r.id}-${p.at}`, releaseId: r.id })
       .catch(() => undefined);

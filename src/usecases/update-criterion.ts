@@ -72,7 +72,7 @@ export async function updateCriterion(deps: Deps, input: CriterionInput): Promis
     if (input.via === 'slack') {
       const d = decideCriterionUpdate(release.state, CRITERION_OWNERS[input.criterion], input.status, roles, input.reason ?? null);
       if (d.kind === 'deny') {
-        appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'criterion.denied', details: { criterion: input.criterion, status: input.status, reason: d.why } });
+        appendAudit(tx, { at: now, releaseId: release.id, actor: input.actor, action: 'criterion.denied', details: { criterion: input.criterion, status: input.status, reason: d.why, state: release.state, via: input.via } });
         return { kind: 'denied', release, why: d.why };
       }
     } else if (!isOpen(release.state)) {

@@ -11,7 +11,7 @@ import type { WhyReport } from '../../usecases/why';
 import { formatFreezeSpan, formatSlot, wholeDays } from '../../domain/calendar';
 import { esc, escTrunc, mention, mentions, mrkdwnToPlain, relId, slackDate } from '../format';
 import type { Blocks } from './kit';
-import { context, divider, header, lineSections, section } from './kit';
+import { LIMIT, context, divider, header, lineSections, section } from './kit';
 import { STATE_EMOJI, releaseCard, waitingOn } from './release-card.view';
 
 import type { SlackMessage } from './help.view';
@@ -28,10 +28,29 @@ export function listMessage(releases: Release[], total: number): SlackMessage {
   const lines = releases.map(
     (r) => `${STATE_EMOJI[r.state]} *${relId(r.id)}* ${esc(r.service)} \`${escTrunc(r.version, 64)}\` (${r.environment}) — ${STATE_LABELS[r.state]} · ${mention(r.requestedBy)}`,
   );
-  const blocks: Blocks = [header('Open releases')];
-  for (let i = 0; i < lines.length; i += 20) blocks.push(section(lines.slice(i, i + 20).join('\n')));
-  if (total > releases.length) blocks.push(context([`Showing ${releases.length} of ${total}.`]));
+  // the header, the sections, and one context line when some are left out
+  const { sections, shown } = sectionsWithin(lines, LIMIT.messageBlocks - 2);
+  const blocks: Blocks = [header('Open releases'), ...sections];
+  if (total > shown) blocks.push(context([`…and ${total - shown} more. Showing ${shown} of ${total}.`]));
   return { text: `${total} open release(s)`, blocks };
+}
+
+/**
+ * Lines as sections (cut between lines, see `lineSections`), at most `maxBlocks` of them: the longest run of leading
+ * lines that fits, and how many lines that is.
+ */
+function sectionsWithin(lines: readonly string[], maxBlocks: number): { sections: Blocks; shown: number } {
+  const all = lineSections(lines);
+  if (all.length <= maxBlocks) return { sections: all, shown: lines.length };
+  // sections fill greedily, so a longer run of lines never needs fewer sections: search the longest run that fits
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (lineSections(lines.slice(0, mid)).length <= maxBlocks) lo = mid;
+    else hi = mid - 1;
+  }
+  return { sections: lineSections(lines.slice(0, lo)), shown: lo };
 }
 
 export function statusMessage(snap: ReleaseSnapshot): SlackMessage {
@@ -148,8 +167,10 @@ export function whyMessage(report: WhyReport): SlackMessage {
     );
   }
   if (lines.length === 0) return { text: `${head} Nothing holds it.`, ...(extra.length ? { blocks: [section(head), section('Nothing holds it.'), context(extra)] } : {}) };
-  const blocks: Blocks = [section(head)];
-  for (let i = 0; i < lines.length; i += 15) blocks.push(section(lines.slice(i, i + 15).join('\n')));
+  // the head, the holds, a line for those left out, and the extra section
+  const { sections, shown } = sectionsWithin(lines, LIMIT.messageBlocks - 3);
+  const blocks: Blocks = [section(head), ...sections];
+  if (shown < lines.length) blocks.push(context([`…and ${lines.length - shown} more.`]));
   if (extra.length) blocks.push(section(extra.join('\n')));
   return { text: `${head} Held by ${lines.length} thing(s).`, blocks };
 }

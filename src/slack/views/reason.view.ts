@@ -1,6 +1,8 @@
 /** The reason modal behind Request changes and Reject. */
 import type { ModalView } from '@slack/types';
 import type { Release } from '../../db/release.repo';
+import type { ReleaseState } from '../../domain/types';
+import { CRITERIA, CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STATE_LABELS } from '../../domain/types';
 import { escTrunc, relId } from '../format';
 import { CALLBACKS, REASON_FIELD } from '../ids';
 import { plain, section } from './kit';
@@ -11,8 +13,9 @@ export interface ReasonMeta {
   rev: number;
 }
 
-export function reasonModal(release: Release, decision: ReasonMeta['decision']): ModalView {
-  const meta: ReasonMeta = { releaseId: release.id, decision, rev: release.contentRev };
+/** `seenRev`: the revision on the card that was clicked, so a form opened from it is decided on that content. */
+export function reasonModal(release: Release, decision: ReasonMeta['decision'], seenRev: number = release.contentRev): ModalView {
+  const meta: ReasonMeta = { releaseId: release.id, decision, rev: seenRev };
   const reject = decision === 'reject';
   return {
     type: 'modal',
@@ -32,4 +35,18 @@ export function reasonModal(release: Release, decision: ReasonMeta['decision']):
       },
     ],
   };
+}
+
+/** Request changes or Reject clicked on a card older than the release's content: the answer Approve gives then. */
+export function staleDecisionMessage(release: Pick<Release, 'id'>, decision: ReasonMeta['decision']): { text: string } {
+  const again = decision === 'reject' ? 'reject it' : 'request changes';
+  return { text: `:arrows_counterclockwise: ${relId(release.id)} was edited after this card was shown to you. Read the updated card, then ${again} again.` };
+}
+
+/** *Update readiness* clicked by someone who may set no criterion, or on a release past readiness. */
+export function readinessDenialMessage(release: Pick<Release, 'id'> & { state: ReleaseState }, why: 'closed' | 'not_owner'): { text: string } {
+  const id = relId(release.id);
+  if (why === 'closed') return { text: `${id} is *${STATE_LABELS[release.state]}*; its readiness can no longer change.` };
+  const owners = CRITERIA.map((c) => `${ROLE_LABELS[CRITERION_OWNERS[c]]} (${CRITERION_LABELS[c]})`).join(', ');
+  return { text: `:no_entry_sign: Only a criterion's owner or a release manager can update the readiness of ${id}: ${owners}. You hold none of those roles for this release.` };
 }

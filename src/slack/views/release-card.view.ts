@@ -41,10 +41,6 @@ export function cardValue(id: number, contentRev: number): string {
   return `${id}:${contentRev}`;
 }
 
-function stageIndex(state: ReleaseState): number {
-  return isApprovalStage(state) ? APPROVAL_STAGES.indexOf(state) : state === 'changes_requested' ? -1 : APPROVAL_STAGES.length;
-}
-
 /** "Waiting on …" for the current stage, naming who can act. */
 export function waitingOn(s: ApprovalSnapshot, stage: ApprovalStage): string {
   const parts = s.progress[stage]
@@ -54,6 +50,7 @@ export function waitingOn(s: ApprovalSnapshot, stage: ApprovalStage): string {
       const count = p.required > 1 ? ` (${p.approvers.length} of ${p.required})` : '';
       return `${ROLE_LABELS[p.role]}${count}: ${who}`;
     });
+  // every role approved and still in sign-off: readiness holds it
   if (parts.length === 0 && stage === 'signoff' && s.blocking.length > 0) {
     return `readiness: ${s.blocking.map((c) => CRITERION_LABELS[c]).join(', ')}`;
   }
@@ -61,19 +58,29 @@ export function waitingOn(s: ApprovalSnapshot, stage: ApprovalStage): string {
   return parts.join(' · ');
 }
 
+/**
+ * The approval pipeline. A stage is ticked only when the release really went past it with its approvals: before the
+ * current stage, or (shipped, scheduled or later) any stage approved. A rejected or cancelled release ticks the stages
+ * whose required approvals were all given (scheduling only when a slot had been picked); the rest stay neutral.
+ */
 function pipelineLines(s: ReleaseSnapshot): string[] {
-  const current = stageIndex(s.release.state);
-  const terminal = !isApprovalStage(s.release.state) && s.release.state !== 'changes_requested';
+  const state = s.release.state;
+  const current = isApprovalStage(state) ? APPROVAL_STAGES.indexOf(state) : -1;
+  const stopped = state === 'rejected' || state === 'cancelled';
+  const shipped = !isApprovalStage(state) && state !== 'changes_requested' && !stopped;
   return APPROVAL_STAGES.map((stage, i) => {
     const approved = s.approvals.filter((a) => a.status === 'active' && a.stage === stage);
     const who = approved.map((a) => `${mention(a.userId)} ${slackDate(a.at, '{date_short} {time}')}`).join(', ');
     const roles = STAGE_ROLES[stage].map((r) => ROLE_LABELS[r]).join(' + ');
     const name = STATE_LABELS[stage];
-    if (i === current && !terminal) {
+    if (i === current) {
       return `:arrow_forward: *${name}* (${roles}) — waiting on ${waitingOn(s, stage)}${who ? ` · approved: ${who}` : ''}`;
     }
-    if (approved.length > 0 && (i < current || terminal)) return `:white_check_mark: *${name}* — ${who}`;
-    if (i < current) return `:white_check_mark: *${name}*`;
+    const rolesDone = s.progress[stage].every((p) => p.missing === 0);
+    const passed =
+      approved.length > 0 &&
+      (i < current || shipped || (stopped && rolesDone && (stage !== 'scheduling' || s.release.scheduledAt !== null)));
+    if (passed) return `:white_check_mark: *${name}* — ${who}`;
     return `:white_circle: *${name}* (${roles})${who ? ` — ${who}` : ''}`;
   });
 }

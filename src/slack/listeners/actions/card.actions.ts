@@ -3,6 +3,7 @@ import type { BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackRouter } from '../../router';
 import { serviceNames } from '../../../config';
 import { approveRelease } from '../../../usecases/approve-release';
+import { checkReadinessUpdate } from '../../../usecases/check-readiness';
 import { checkStageDecision } from '../../../usecases/decide-release';
 import type { Deps } from '../../../usecases/deps';
 import { checkEdit } from '../../../usecases/edit-release';
@@ -12,7 +13,7 @@ import { relId } from '../../format';
 import { ACTIONS } from '../../ids';
 import { approveDenialMessage, editDenialMessage, stageDenialMessage } from '../../views/messages.view';
 import { readinessModal } from '../../views/readiness.view';
-import { reasonModal } from '../../views/reason.view';
+import { readinessDenialMessage, reasonModal, staleDecisionMessage } from '../../views/reason.view';
 import { requestModal } from '../../views/request-release.view';
 import { cardValueSchema } from '../parse';
 import { BUTTON_OUT_OF_DATE, replyPrivately } from '../reply';
@@ -49,11 +50,12 @@ export function registerCardActions(app: SlackRouter, deps: Deps): void {
       if (!v) return replyPrivately(deps, body, BUTTON_OUT_OF_DATE);
       const snap = approvalSnapshot(deps, v.releaseId);
       if (!snap) return replyPrivately(deps, body, { text: `${relId(v.releaseId)} no longer exists.` });
-      const check = await checkStageDecision(deps, { releaseId: v.releaseId, actor: body.user.id, decision, via: where(body) });
+      const check = await checkStageDecision(deps, { releaseId: v.releaseId, actor: body.user.id, decision, via: where(body), seenRev: v.rev });
+      if (check.denial?.kind === 'stale_view') return replyPrivately(deps, body, staleDecisionMessage(check.release, decision));
       if (check.denial) {
         return replyPrivately(deps, body, stageDenialMessage(snap, check.denial, decision === 'reject' ? 'reject' : 'request changes to'));
       }
-      await deps.slack.openView(body.trigger_id, reasonModal(check.release, decision));
+      await deps.slack.openView(body.trigger_id, reasonModal(check.release, decision, v.rev));
     });
   }
 
@@ -62,6 +64,8 @@ export function registerCardActions(app: SlackRouter, deps: Deps): void {
     const v = parseValue(body);
     const snap = v ? releaseSnapshot(deps, v.releaseId) : undefined;
     if (!v || !snap) return replyPrivately(deps, body, { text: 'That release no longer exists.' });
+    const { release, why } = await checkReadinessUpdate(deps, { releaseId: v.releaseId, actor: body.user.id, via: where(body) });
+    if (why) return replyPrivately(deps, body, readinessDenialMessage(release, why));
     await deps.slack.openView(body.trigger_id, readinessModal(snap.release, criteriaFor(deps.db, v.releaseId)));
   });
 
