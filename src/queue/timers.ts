@@ -2,6 +2,11 @@
  * BullMQ timing. Redis only says *when*: on start, whenever the Redis connection comes back, and whenever the
  * sentinel key has vanished (a FLUSHALL, an evicting Redis), every pending timer is re-derived from SQLite.
  * Job ids are deterministic, so re-adding an existing timer changes nothing.
+ *
+ * Redis being away never holds up a request: the queue's connection fails fast (no offline queue, in-flight commands
+ * given up after one reconnect attempt), `syncRelease` skips while Redis is away, and the reconnect rebuild re-derives
+ * whatever was missed. A job that fails for good is removed (BullMQ would ignore re-adding its id while it was kept)
+ * and its release is re-synced after a back-off, so a timer SQLite still calls for is tried again.
  */
 import { Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -37,6 +42,8 @@ export interface TimersOptions {
   digest?: { pattern: string; tz: string } | null;
   /** A job threw (for metrics); `final` when it has no attempt left. */
   onFailed?: (name: string, final: boolean) => void;
+  /** First back-off before re-deriving the timers of a job that failed for good (doubles per failure, up to 30 min). */
+  resyncAfterFailMs?: number;
 }
 
 const LOOKAHEAD_MS = 2_000;
@@ -48,8 +55,13 @@ const JOB_OPTIONS = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1_000 },
   removeOnComplete: { age: 3_600 },
-  removeOnFail: { age: 7 * 86_400 },
+  // Removed when it fails for good: a kept failed job would make every later add of its (deterministic) id a no-op,
+  // so a timer SQLite still calls for could never be re-derived. The failure is logged and counted instead.
+  removeOnFail: true,
 } as const;
+
+const RESYNC_AFTER_FAIL_MS = 5_000;
+const RESYNC_MAX_MS = 30 * 60_000;
 
 export class Timers implements TimerPort {
   readonly queue: Queue;
@@ -65,12 +77,18 @@ export class Timers implements TimerPort {
   private rebuilding: Promise<number> | null = null;
   private closed = false;
   private wasDisconnected = false;
+  /** Re-syncs waiting out their back-off after a job failed for good, and how often each key has failed in a row. */
+  private readonly resyncs = new Set<NodeJS.Timeout>();
+  private readonly finalFailures = new Map<string, number>();
+  /** Job schedulers whose removal Redis was away for: removed on the next rebuild unless the database wants them. */
+  private readonly staleSchedulers = new Set<string>();
   rebuilds = 0;
 
   constructor(private readonly opts: TimersOptions) {
     this.prefix = opts.prefix ?? 'greenlight';
     this.sentinel = `${this.prefix}:timers:built`;
-    this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    // Fail fast while Redis is away (BullMQ's "failing fast when Redis is down"): request paths await timer syncs.
+    this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.connection.on('error', () => {
       /* logged by the readiness probe; ioredis retries */
     });
@@ -94,6 +112,41 @@ export class Timers implements TimerPort {
     return (this.opts.now ?? Date.now)();
   }
 
+  /** Whether the queue's Redis connection is up (timer syncs are skipped, and re-derived on reconnect, while not). */
+  get redisReady(): boolean {
+    return this.connection.status === 'ready';
+  }
+
+  private failureKey(job: Job): string {
+    const data: unknown = job.data;
+    const releaseId = typeof data === 'object' && data !== null && 'releaseId' in data ? data.releaseId : undefined;
+    return typeof releaseId === 'number' ? `${job.name}:release-${releaseId}` : `${job.name}:${job.id ?? ''}`;
+  }
+
+  /**
+   * A job failed for good (BullMQ removed it): after a back-off, re-derive what its release needs (everything, for a
+   * job without one), so a timer the database still calls for is added again. Jobs of a job scheduler are skipped:
+   * the scheduler makes the next one.
+   */
+  private resyncAfterFinalFailure(job: Job): void {
+    if (this.closed || job.repeatJobKey) return;
+    const key = this.failureKey(job);
+    const failures = (this.finalFailures.get(key) ?? 0) + 1;
+    this.finalFailures.set(key, failures);
+    const delay = Math.min((this.opts.resyncAfterFailMs ?? RESYNC_AFTER_FAIL_MS) * 2 ** (failures - 1), RESYNC_MAX_MS);
+    const data: unknown = job.data;
+    const releaseId = typeof data === 'object' && data !== null && 'releaseId' in data && typeof data.releaseId === 'number' ? data.releaseId : null;
+    this.opts.logger.warn({ job: job.id, name: job.name, failures, retryInMs: delay }, 'timer job failed for good: its timers are re-derived after a back-off');
+    const t = setTimeout(() => {
+      this.resyncs.delete(t);
+      if (this.closed) return;
+      if (releaseId !== null) void this.syncRelease(releaseId);
+      else void this.rebuild().catch((err: unknown) => this.opts.logger.warn({ err: (err as Error).message }, 'timer rebuild failed'));
+    }, delay);
+    t.unref();
+    this.resyncs.add(t);
+  }
+
   async start(): Promise<void> {
     if (this.workerConnection) {
       this.worker = new Worker(
@@ -106,8 +159,13 @@ export class Timers implements TimerPort {
         { connection: this.workerConnection, prefix: this.prefix, concurrency: this.opts.concurrency ?? 4, lockDuration: 30_000 },
       );
       this.worker.on('failed', (job, err) => {
-        this.opts.onFailed?.(job?.name ?? 'unknown', job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true);
+        const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
+        this.opts.onFailed?.(job?.name ?? 'unknown', final);
         this.opts.logger.warn({ job: job?.id, name: job?.name, err: err.message }, 'timer job failed');
+        if (job && final) this.resyncAfterFinalFailure(job);
+      });
+      this.worker.on('completed', (job) => {
+        if (this.finalFailures.size > 0) this.finalFailures.delete(this.failureKey(job));
       });
       this.worker.on('error', (err) => this.opts.logger.warn({ err: err.message }, 'worker error'));
     }
@@ -141,8 +199,15 @@ export class Timers implements TimerPort {
     if (this.rebuilding) return this.rebuilding;
     this.rebuilding = (async () => {
       try {
+        // (the connection fails fast: wait for it at start-up instead of failing the first commands)
+        await this.queue.waitUntilReady();
         const specs = await this.opts.deriveAll();
         await this.addMany(specs);
+        const wanted = new Set(specs.filter((s) => s.every !== undefined).map((s) => timerId(s)));
+        for (const id of [...this.staleSchedulers]) {
+          if (!wanted.has(id)) await this.queue.removeJobScheduler(id);
+          this.staleSchedulers.delete(id);
+        }
         if (this.opts.digest) {
           await this.queue.upsertJobScheduler('morning-digest', { pattern: this.opts.digest.pattern, tz: this.opts.digest.tz }, { name: 'digest', data: {} });
         }
@@ -168,7 +233,15 @@ export class Timers implements TimerPort {
   }
 
   async removeRepeating(id: string): Promise<void> {
-    await this.queue.removeJobScheduler(id);
+    try {
+      if (!this.redisReady) throw new Error('Redis is not connected');
+      await this.queue.removeJobScheduler(id);
+      this.staleSchedulers.delete(id);
+    } catch (err) {
+      // Not held up by Redis being away: the next rebuild (on reconnect) removes it unless the database wants it.
+      this.staleSchedulers.add(id);
+      this.opts.logger.warn({ id, err: (err as Error).message }, 'could not remove a repeating timer (retried when Redis is back)');
+    }
   }
 
   /**
@@ -230,6 +303,11 @@ export class Timers implements TimerPort {
   }
 
   async syncRelease(releaseId: number): Promise<void> {
+    if (!this.redisReady) {
+      // Never wait for Redis on a request path: the rebuild when it is back re-derives this release's timers.
+      this.opts.logger.warn({ release: releaseId }, 'Redis is away: timers are re-derived when it is back');
+      return;
+    }
     try {
       for (const spec of await this.opts.deriveRelease(releaseId)) await this.add(spec);
     } catch (err) {
@@ -259,6 +337,8 @@ export class Timers implements TimerPort {
     this.closed = true;
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     if (this.lookaheadTimer) clearInterval(this.lookaheadTimer);
+    for (const t of this.resyncs) clearTimeout(t);
+    this.resyncs.clear();
     for (const t of this.armed.values()) clearTimeout(t);
     this.armed.clear();
     await this.worker?.close();
