@@ -7,6 +7,8 @@ import type { FakeSlackStore, ResponseUrlRecord, SlackMessage, SlackView, ViewRe
 import { withGeneratedIds } from './store.js';
 
 export const MAX_TEXT_LENGTH = 40_000;
+/** A message ts: seconds, a dot, digits (`1700000000.000100`). */
+const TS_RE = /^\d+\.\d+$/;
 /** Slack: a trigger_id expires 3 seconds after it was issued. */
 export const DEFAULT_TRIGGER_TTL_MS = 3_000;
 /** Slack: a response_url may be used up to 5 times within 30 minutes. */
@@ -17,6 +19,8 @@ export interface MethodContext {
   store: FakeSlackStore;
   triggerTtlMs: number;
   permalinkBase: string;
+  /** epoch ms: when the request arrived (a trigger_id's age is judged then, not after a `delayNext`) */
+  receivedAt: number;
 }
 
 export type Handler = (args: Record<string, unknown>, ctx: MethodContext) => JsonObject;
@@ -132,12 +136,12 @@ const postMessageSchema = z.looseObject({
   icon_url: optStr,
 });
 
-function resolveThread(store: FakeSlackStore, channel: string, threadTs: string | undefined): { ok: true; ts?: string } | { ok: false } {
+function resolveThread(threadTs: string | undefined): { ok: true; ts?: string } | { ok: false } {
   if (threadTs === undefined || threadTs === '') return { ok: true };
-  const target = store.findMessage(channel, threadTs);
-  if (!target) return { ok: false };
-  // replying to a reply threads under its parent
-  return { ok: true, ts: target.thread_ts ?? target.ts };
+  if (!TS_RE.test(threadTs)) return { ok: false };
+  // Like Slack: a well-formed thread_ts is taken as given. A reply to a deleted or unknown message, or to a reply
+  // (Slack does not move it under the top message), is answered ok:true and shows in no channel: it is lost.
+  return { ok: true, ts: threadTs };
 }
 
 const postMessage: Handler = (raw, { store }) => {
@@ -149,7 +153,7 @@ const postMessage: Handler = (raw, { store }) => {
   if (!channel) return fail('channel_not_found');
   const content = parseContent(raw, args.text, true);
   if (!content.ok) return content.reply;
-  const thread = resolveThread(store, channel.id, args.thread_ts);
+  const thread = resolveThread(args.thread_ts);
   if (!thread.ok) return fail('invalid_thread_ts');
   const msg = store.newMessage(channel.id, { ...content.content, ...(thread.ts ? { thread_ts: thread.ts } : {}) });
   store.addMessage(msg, thread.ts !== undefined && args.reply_broadcast === true);
@@ -371,7 +375,7 @@ function consumeTrigger(raw: Record<string, unknown>, ctx: MethodContext): { ok:
   const rec = ctx.store.triggers.get(trigger);
   if (!rec) return { ok: false, reply: fail('invalid_trigger_id') };
   if (rec.used) return { ok: false, reply: fail('exchanged_trigger_id') };
-  if (Date.now() - rec.issuedAt > ctx.triggerTtlMs) return { ok: false, reply: fail('expired_trigger_id') };
+  if (ctx.receivedAt - rec.issuedAt > ctx.triggerTtlMs) return { ok: false, reply: fail('expired_trigger_id') };
   return { ok: true, user: rec.user, use: () => void (rec.used = true) };
 }
 

@@ -75,6 +75,11 @@ export interface FakeSlackOptions {
   channels?: Array<{ id: string; name?: string; is_private?: boolean }>;
   /** chat.postMessage per channel: about `perSecond`, bursts up to `burst`, else 429 + Retry-After. */
   enforceChannelRate?: ChannelRate;
+  /**
+   * Per-method rate limits (per workspace), off by default: `true` uses Slack's tiers (`SLACK_METHOD_RATES`), or
+   * give your own per method. A method called faster than its rate answers 429 `ratelimited` with Retry-After.
+   */
+  enforceMethodRates?: true | Record<string, ChannelRate>;
   /** Slack's trigger_id lifetime is 3 s (default). */
   triggerIdTtlMs?: number;
   identity?: Partial<Identity>;
@@ -117,6 +122,8 @@ export interface FakeSlack {
   message(channel: string, ts: string): SlackMessage | undefined;
   /** Ephemeral messages (chat.postEphemeral and response_url), optionally for one user; excludes deleted ones. */
   ephemerals(user?: string): EphemeralMessage[];
+  /** A person (say an admin) deletes a message in Slack's client; its thread replies stay. False if there was none. */
+  deleteMessage(channel: string, ts: string): boolean;
   /** Messages in the bot's DM with a user. */
   dms(user: string): SlackMessage[];
   /** The stable DM channel id (`D…`) with a user (opened if needed). */
@@ -159,6 +166,13 @@ export interface FakeSlack {
 }
 
 const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+
+/** Slack's rate tiers for the methods Greenlight calls most: Tier 3 about 50 a minute, Tier 4 about 100, short bursts allowed. */
+export const SLACK_METHOD_RATES: Readonly<Record<string, ChannelRate>> = {
+  'chat.update': { perSecond: 50 / 60, burst: 50 },
+  'views.open': { perSecond: 100 / 60, burst: 100 },
+  'views.publish': { perSecond: 100 / 60, burst: 100 },
+};
 
 const failSpecSchema = z.object({
   error: z.string().min(1).optional(),
@@ -238,11 +252,12 @@ class FakeSlackImpl implements FakeSlack {
     this.url = `${this.baseUrl}api/`;
   }
 
-  private methodContext(): MethodContext {
+  private methodContext(receivedAt: number): MethodContext {
     return {
       store: this.store,
       triggerTtlMs: this.opts.triggerIdTtlMs ?? DEFAULT_TRIGGER_TTL_MS,
       permalinkBase: `https://${this.identity.teamDomain}.slack.com/`,
+      receivedAt,
     };
   }
 
@@ -358,6 +373,15 @@ class FakeSlackImpl implements FakeSlack {
       this.reply(res, method, args, failure.status ?? 200, { ok: false, error: failure.error ?? 'internal_error' });
       return;
     }
+    const methodRates = this.opts.enforceMethodRates === true ? SLACK_METHOD_RATES : this.opts.enforceMethodRates;
+    const methodRate = methodRates?.[method];
+    if (methodRate) {
+      const wait = this.takeToken(`method:${method}`, methodRate);
+      if (wait > 0) {
+        this.reply(res, method, args, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(wait) });
+        return;
+      }
+    }
     if (method === 'chat.postMessage' && this.opts.enforceChannelRate) {
       const wait = this.takeToken(String(args['channel'] ?? ''), this.opts.enforceChannelRate);
       if (wait > 0) {
@@ -365,7 +389,7 @@ class FakeSlackImpl implements FakeSlack {
         return;
       }
     }
-    const body = handler(args, this.methodContext());
+    const body = handler(args, this.methodContext(this.receivedAt.get(res) ?? Date.now()));
     this.reply(res, method, args, 200, body);
   }
 
@@ -401,13 +425,13 @@ class FakeSlackImpl implements FakeSlack {
     return head.ms;
   }
 
-  /** Token bucket; returns 0 when allowed, else whole seconds to wait (≥1). */
-  private takeToken(channel: string, rate: ChannelRate): number {
+  /** Token bucket per channel (or `method:<name>`); returns 0 when allowed, else whole seconds to wait (≥1). */
+  private takeToken(key: string, rate: ChannelRate): number {
     const now = Date.now();
-    const b = this.buckets.get(channel) ?? { tokens: rate.burst, updated: now };
+    const b = this.buckets.get(key) ?? { tokens: rate.burst, updated: now };
     b.tokens = Math.min(rate.burst, b.tokens + ((now - b.updated) / 1000) * rate.perSecond);
     b.updated = now;
-    this.buckets.set(channel, b);
+    this.buckets.set(key, b);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return 0;
@@ -453,6 +477,12 @@ class FakeSlackImpl implements FakeSlack {
 
   ephemerals(user?: string): EphemeralMessage[] {
     return this.store.ephemeralMessages.filter((e) => !e.deleted && (user === undefined || e.user === user));
+  }
+
+  deleteMessage(channel: string, ts: string): boolean {
+    const deleted = this.store.deleteMessage(this.channelId(channel), ts);
+    if (deleted) this.notify();
+    return deleted;
   }
 
   dms(user: string): SlackMessage[] {
@@ -566,6 +596,17 @@ class FakeSlackImpl implements FakeSlack {
     if (action === 'errors') {
       const errs = body['errors'];
       if (!isObject(errs) || Object.keys(errs).length === 0) return record('invalid', ['response_action errors needs a non-empty errors object']);
+      // Slack shows each error under the input block with that block_id; any other key makes the whole answer
+      // invalid (the person sees "We had some trouble connecting" and the modal stays as it was).
+      const inputs = new Set(
+        (this.store.views.get(viewId)?.view.blocks ?? []).flatMap((b) => (isObject(b) && b['type'] === 'input' && typeof b['block_id'] === 'string' ? [b['block_id']] : [])),
+      );
+      const unknown = Object.keys(errs).filter((k) => !inputs.has(k));
+      if (unknown.length > 0) {
+        return record('invalid', unknown.map((k) => `errors key "${k}" is not the block_id of an input block in the view [json-pointer:/errors/${k}]`));
+      }
+      const notText = Object.keys(errs).filter((k) => typeof errs[k] !== 'string' || errs[k] === '');
+      if (notText.length > 0) return record('invalid', notText.map((k) => `errors.${k} must be a non-empty string [json-pointer:/errors/${k}]`));
       return record('errors');
     }
     if (action === 'update' || action === 'push') {

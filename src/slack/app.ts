@@ -14,6 +14,7 @@ import { boltLogger } from '../logger';
 import type { InFlight } from '../inflight';
 import type { Deps } from '../usecases/deps';
 import { AppError } from '../usecases/errors';
+import { SlackCallError } from '../notifier/notifier';
 import { AfterAckLane, ackFirst, refuseWhenFull } from './ack-first';
 import type { LaneLimits } from './ack-first';
 import { registerCardActions } from './listeners/actions/card.actions';
@@ -39,6 +40,15 @@ export interface SlackSurface {
   refused(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Slack refused to open or push a modal because its trigger_id was too old (3 s), already used or not valid. */
+function staleTrigger(err: unknown): boolean {
+  return (
+    err instanceof SlackCallError &&
+    (err.method === 'views.open' || err.method === 'views.push') &&
+    ['expired_trigger_id', 'invalid_trigger_id', 'exchanged_trigger_id', 'trigger_id'].includes(err.slackError)
+  );
 }
 
 export function createSlackApp(opts: {
@@ -125,12 +135,18 @@ export function createSlackApp(opts: {
   const onError: ExtendedErrorHandler = async ({ error, body }) => {
     const original = (error as { original?: unknown }).original ?? error;
     const coded = original instanceof AppError;
+    const stale = !coded && staleTrigger(original);
     if (coded) deps.logger.warn({ code: original.code, err: original.message }, 'request refused');
+    else if (stale) deps.logger.warn({ err: (original as Error).message }, 'Slack would not open the modal: its trigger_id was expired or not valid');
     else deps.logger.error({ err: (original as Error).message, stack: (original as Error).stack }, 'unhandled error in a Slack listener');
     const b = (body ?? {}) as { response_url?: string; event?: unknown };
     const user = userOf(body);
     if (!user || b.event) return;
-    const text = coded ? `:warning: ${original.message}` : ':warning: Something went wrong on our side; nothing was changed by that click. It has been logged — please try again.';
+    const text = coded
+      ? `:warning: ${original.message}`
+      : stale
+        ? ":warning: Slack's 3-second window to open the form passed; run the command or press the button again."
+        : ':warning: Something went wrong on our side; nothing was changed by that click. It has been logged — please try again.';
     try {
       if (b.response_url) await deps.slack.respond(b.response_url, { text });
       else await deps.slack.dm(user, { text });

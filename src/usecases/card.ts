@@ -9,11 +9,14 @@ import type { Logger } from 'pino';
 import { serviceChannel } from '../config';
 import type { Db } from '../db/client';
 import { getRelease, updateRelease } from '../db/release.repo';
-import type { Notifier } from '../notifier/notifier';
+import { SlackCallError, type Blocks, type Notifier } from '../notifier/notifier';
 import { releaseCard } from '../slack/views/release-card.view';
 import type { WorkflowPolicy } from './deps';
 import { loadSnapshot } from './snapshot';
 import { runWithLogContext } from '../log-context';
+
+/** chat.update errors that mean the card is gone (deleted, or its channel archived or out of the bot's reach). */
+const CARD_GONE = new Set(['message_not_found', 'channel_not_found', 'is_archived', 'not_in_channel']);
 
 export class CardPublisher {
   private readonly chains = new Map<string, Promise<unknown>>();
@@ -75,12 +78,34 @@ export class CardPublisher {
         await this.ctx.slack.update({ channel: sent.channel, ts: sent.ts, text: card.text, blocks: card.blocks });
         return;
       }
-      await this.ctx.slack.update({ channel: release.cardChannel, ts: release.cardTs, text: card.text, blocks: card.blocks });
+      try {
+        await this.ctx.slack.update({ channel: release.cardChannel, ts: release.cardTs, text: card.text, blocks: card.blocks });
+      } catch (err) {
+        if (!(err instanceof SlackCallError) || !CARD_GONE.has(err.slackError)) throw err;
+        await this.postAgain(id, release.service, release.cardChannel, release.cardTs, err.slackError, card);
+      }
     }).catch((err: unknown) => {
       this.ctx.logger.error({ release: id, err: (err as Error).message }, 'could not update the release card');
     });
     this.waitingRefresh.set(id, run);
     return run;
+  }
+
+  /**
+   * The card was deleted (or its channel is out of reach): forgets it and posts it again, once per lost card (the
+   * ledger key names the lost message), with a note in the new card's thread.
+   */
+  private async postAgain(id: number, service: string, channel: string, lostTs: string, error: string, card: { text: string; blocks: Blocks }): Promise<void> {
+    this.ctx.logger.warn({ release: id, error }, 'the release card is gone from Slack; posting it again');
+    updateRelease(this.ctx.db, id, { cardTs: null });
+    const key = `card-${id}-again-${lostTs}`;
+    const target = this.channelFor(service, channel) ?? channel;
+    const posted = await this.ctx.slack.post({ channel: target, text: card.text, blocks: card.blocks, releaseId: id, dedupeKey: key });
+    const sent = posted ?? this.ctx.slack.sentByKey(key);
+    if (sent?.ts) updateRelease(this.ctx.db, id, { cardChannel: sent.channel, cardTs: sent.ts });
+    if (!posted) return;
+    const why = error === 'message_not_found' ? 'was deleted in Slack' : 'could no longer be reached in its channel';
+    void this.thread(id, `:information_source: The previous card of REL-${id} ${why}, so Greenlight posted this one; the timeline before now is not repeated here.`);
   }
 
   /** Posts `text` as a reply in the card's thread, in order, once the card exists. */

@@ -97,7 +97,7 @@ export async function purgeRedisPrefix(prefix: string): Promise<void> {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeSlack({
     botToken: BOT_TOKEN,
-    triggerIdTtlMs: 30_000,
+    triggerIdTtlMs: 3_000,
     users: Object.values(U).map((id) => ({ id, name: id.toLowerCase(), real_name: id, tz: 'Europe/Berlin' })),
     channels: Object.values(CHANNELS).map((id) => ({ id, name: id.toLowerCase() })),
   });

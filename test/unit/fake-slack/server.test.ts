@@ -137,7 +137,7 @@ describe('fake Slack Web API over HTTP with @slack/web-api', () => {
     expect((await failure(client.chat.postMessage({ channel: 'C1', text: 'x'.repeat(40_001) }))).data.error).toBe('msg_too_long');
     expect((await failure(client.chat.update({ channel: 'C1', ts: '1700000000.000001', text: 'x' }))).data.error).toBe('message_not_found');
     expect((await failure(client.chat.postMessage({ channel: 'not-a-channel', text: 'x' }))).data.error).toBe('channel_not_found');
-    expect((await failure(client.chat.postMessage({ channel: 'C1', text: 'x', thread_ts: '1700000000.000001' }))).data.error).toBe(
+    expect((await failure(client.chat.postMessage({ channel: 'C1', text: 'x', thread_ts: 'not-a-ts' }))).data.error).toBe(
       'invalid_thread_ts',
     );
     expect((await failure(client.users.info({ user: 'U0NOBODY' }))).data.error).toBe('user_not_found');
