@@ -1,4 +1,4 @@
-/** `npm run bench`: every benchmark in one go (about 9½ minutes on 2 cores). Numbers go in the README. */
+/** `npm run bench`: every benchmark in one go (about 9 minutes on 2 cores). Numbers go in the README. */
 import { spawnSync } from 'node:child_process';
 
 const scripts = ['bench/ack.ts', 'bench/timers.ts', 'bench/throughput.ts', 'bench/home.ts'];
