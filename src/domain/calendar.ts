@@ -148,6 +148,9 @@ export function wholeDays(start: number, end: number, zone: string): { first: st
   return first !== null && last !== null ? { first, last } : null;
 }
 
+/** How far ahead a release card shows a freeze (and, in scheduling or scheduled, offers the Emergency override). */
+export const FREEZE_AHEAD_MS = 14 * 86_400_000;
+
 /** Whether a freeze covers `service` (`services: null` covers every service). */
 export function freezeApplies(freeze: Freeze, service: string): boolean {
   return freeze.services === null || freeze.services.includes(service);

@@ -31,6 +31,11 @@ export const jobSchemas = {
   'review-remind': z.object({ releaseId: z.number().int().positive() }),
   /** An action item is due: DM its owner. */
   'action-due': z.object({ itemId: z.number().int().positive() }),
+  /**
+   * A freeze edge: `end`, a freeze ends at `at`; `ahead`, a freeze comes within the card's look-ahead at `at`. The
+   * cards of the open releases its services concern are re-rendered. One timer per edge time, whatever freezes share it.
+   */
+  'freeze-edge': z.object({ edge: z.enum(['end', 'ahead']), at: z.number().int() }),
   /** Morning digest (a job scheduler, daily in the policy time zone). */
   digest: z.object({}).optional(),
 } as const;
@@ -52,6 +57,7 @@ export const jobIds = {
   'review-open': (p: JobPayload<'review-open'>) => `release-${p.releaseId}-review-open`,
   'review-remind': (p: JobPayload<'review-remind'>) => `release-${p.releaseId}-review-remind`,
   'action-due': (p: JobPayload<'action-due'>) => `action-item-${p.itemId}-due`,
+  'freeze-edge': (p: JobPayload<'freeze-edge'>) => `freeze-${p.edge}-${p.at}`,
 } as const;
 
 export interface TimerSpec<N extends Exclude<JobName, 'digest'> = Exclude<JobName, 'digest'>> {

@@ -21,6 +21,7 @@ import { givenTitle, releaseColumns, releaseTitle } from './release-input';
 import { rolesOf, rulesFor } from './roles';
 import { validateRelease } from './request-release';
 import { stageAdvanceText } from './transitions';
+import { announceUnscheduled } from './announce-change';
 import { unscheduleInTx } from './unschedule';
 
 const FIELD_NAMES: Record<ContentField, string> = {
@@ -178,6 +179,7 @@ export async function editRelease(
         ? ` :calendar: The deploy slot ${slackDate(result.unscheduledFrom)} is freed: ${relId(r.id)} needs approving again before operations pick a new slot.`
         : '';
     void deps.cards.thread(r.id, `:pencil2: ${mention(input.actor)} edited the ${what}.${resetText}${slotText} ${stageAdvanceText(deps, r.id)}`);
+    if (result.unscheduledFrom !== null) announceUnscheduled(deps, r.id);
   }
   return result;
 }

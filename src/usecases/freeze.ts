@@ -10,12 +10,14 @@ import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { activeOverride, insertFreeze, releasesInStates, scheduledBetween } from '../db/schedule.repo';
 import { freezeApplies } from '../domain/calendar';
+import type { JobPayload } from '../queue/jobs';
 import { escTrunc, mention, relId } from '../slack/format';
 import { freezeAnnouncement } from '../slack/views/freeze.view';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
 import { isAdmin, rolesOf } from './roles';
 import { effectiveFreezes } from './slots';
+import { freezeEdgeAt, freezeEdgeTimers } from './timers';
 import { tellUnscheduled, unscheduleInTx } from './unschedule';
 
 export async function canManageFreezes(deps: Deps, actor: string): Promise<boolean> {
@@ -53,6 +55,24 @@ export function refreshFreezeCards(deps: Pick<Deps, 'db' | 'cards'>, services: r
     .filter((id) => !skip.includes(id));
   for (const id of ids) void deps.cards.refresh(id);
   return ids;
+}
+
+/**
+ * A freeze edge has come (`freeze-edge` timer): a freeze ended, or came within the cards' look-ahead. Re-reads the
+ * freezes (policy and Slack) and refreshes the cards of the open releases of the services of those that still have
+ * this edge; a freeze lifted or moved since has nothing here (its new edges have timers of their own).
+ */
+export async function onFreezeEdge(deps: Deps, p: JobPayload<'freeze-edge'>): Promise<void> {
+  // as of just before the edge, so a freeze ending at it is still listed
+  const freezes = effectiveFreezes(deps.db, deps.policy, p.at - 1).filter((f) => freezeEdgeAt(f, p.edge) === p.at);
+  if (freezes.length === 0) return;
+  if (deps.now() < p.at) {
+    // fired early (another process's clock is ahead of ours): the cards would still render the old view; come back then
+    await deps.timers.add({ name: 'freeze-edge', payload: p, at: p.at, round: 1 });
+    return;
+  }
+  const services = freezes.some((f) => f.services === null) ? null : [...new Set(freezes.flatMap((f) => f.services ?? []))];
+  refreshFreezeCards(deps, services);
 }
 
 export interface FreezeInput {
@@ -116,6 +136,10 @@ export async function declareFreeze(deps: Deps, input: FreezeInput): Promise<Fre
     dedupeKey: (r, owner) => `freeze-${result.id}-moved-${r.id}-${owner}`,
   });
   refreshFreezeCards(deps, services, result.moved.map((r) => r.id));
+  // its end (and its coming within the cards' 14 days) refreshes the cards again
+  inBackground(deps, "set the freeze's card timers", async () => {
+    for (const spec of freezeEdgeTimers([freeze], deps.now())) await deps.timers.add(spec);
+  });
   return { kind: 'declared', freeze, id: result.id, moved: result.moved };
 }
 

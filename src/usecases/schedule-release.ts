@@ -3,6 +3,7 @@
  * override is active), not colliding with another deploy of the same service and environment. Picking the slot
  * counts as the scheduler's operations approval; high-risk releases still need every required approval.
  */
+import { announceSlotChange } from './announce-change';
 import { inBackground } from './background';
 import type { Freeze } from '../config';
 import { inTransaction } from '../db/client';
@@ -27,7 +28,8 @@ export const SCHEDULER_ROLES: readonly Role[] = ['operations', 'release_manager'
 export type ScheduleDenial = 'not_in_role' | 'self' | 'not_ready';
 
 export type ScheduleResult =
-  | { kind: 'scheduled'; release: Release; rescheduled: boolean }
+  /** `previous`: the slot a rescheduled release had; `auditId`: the `release.scheduled`/`release.rescheduled` event. */
+  | { kind: 'scheduled'; release: Release; rescheduled: boolean; previous: number | null; auditId: number }
   | { kind: 'invalid'; problem: SlotProblem | { kind: 'needs_approvals'; missing: string }; next: number | null; message: string }
   | { kind: 'denied'; release: Release; why: ScheduleDenial };
 
@@ -131,14 +133,14 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
       scheduledAt: input.at,
       scheduledBy: input.actor,
     });
-    appendAudit(tx, {
+    const event = appendAudit(tx, {
       at: now,
       releaseId: release.id,
       actor: input.actor,
       action: rescheduled ? 'release.rescheduled' : 'release.scheduled',
       details: { at: new Date(input.at).toISOString(), previous: release.scheduledAt ? new Date(release.scheduledAt).toISOString() : null, override: ctx.overridden },
     });
-    return { kind: 'scheduled', release: updated, rescheduled };
+    return { kind: 'scheduled', release: updated, rescheduled, previous: rescheduled ? release.scheduledAt : null, auditId: event.id };
   });
 
   // The pick is refused until operations approve: a refusal of the person's action, audited like the others.
@@ -155,6 +157,10 @@ export async function scheduleRelease(deps: Deps, input: { releaseId: number; ac
       `:calendar: ${mention(input.actor)} ${result.rescheduled ? 'moved' : 'scheduled'} the deploy to ${slackDate(input.at, '{date_long_pretty} {time}')} (${formatSlot(input.at, zone)}).`,
     );
     inBackground(deps, "set the release's timers", () => deps.timers.syncRelease(r.id));
+    // people told of the old slot hear that it moved
+    if (result.previous !== null && result.previous !== input.at) {
+      announceSlotChange(deps, r, { kind: 'moved', from: result.previous, to: input.at }, result.auditId);
+    }
   }
   return result;
 }

@@ -13,8 +13,10 @@ import { blockingCriteria, isApprovalStage, readinessStage } from '../domain/wor
 import { CRITERION_LABELS, STATE_PHRASES } from '../domain/types';
 import type { JobName, JobPayload } from '../queue/jobs';
 import { parsePayload } from '../queue/jobs';
+import { announceUnscheduled } from './announce-change';
 import { sendDigest } from './digest';
 import { SLOT_STARTER, announceDeployStart, onDeployWebhook, onHealthProbe, onMonitorEnd, onRollbackOfferEnd, recordSlotStartInTx } from './deploy';
+import { onFreezeEdge } from './freeze';
 import { onActionDue, onReviewOpen, onReviewRemind } from './review';
 import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { SnoozeKey } from '../slack/views/timers.view';
@@ -57,7 +59,7 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): 
     const freeze = overridden ? null : activeFreeze(effectiveFreezes(tx, deps.policy, now), r.service, now);
     if (freeze) {
       const updated = updateRelease(tx, r.id, { state: 'scheduling', stateChangedAt: now, updatedAt: now, scheduledAt: null });
-      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'freeze', freeze: freeze.reason } });
+      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'freeze', freeze: freeze.reason, slot: new Date(p.at).toISOString(), to_state: 'scheduling' } });
       return { kind: 'frozen', release: updated, reason: freeze.reason } as const;
     }
     const readiness = readinessStage(rulesFor(deps.policy, r.service));
@@ -65,7 +67,7 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): 
     if (readiness !== null && blocking.length) {
       // back to sign-off, the stage that holds readiness (a workflow without it is not held by the criteria)
       const updated = updateRelease(tx, r.id, { state: readiness, stateChangedAt: now, updatedAt: now, scheduledAt: null });
-      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'readiness', criteria: blocking } });
+      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'readiness', criteria: blocking, slot: new Date(p.at).toISOString(), to_state: readiness } });
       return { kind: 'unready', release: updated, missing: blocking.map((c) => CRITERION_LABELS[c]).join(', ') } as const;
     }
     const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
@@ -108,6 +110,7 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): 
     await deps.slack
       .dm(r.requestedBy, { text: `:clipboard: ${relId(r.id)} was not deployed: ${outcome.missing} must be met or waived first.`, dedupeKey: `unready-${r.id}-${p.at}`, releaseId: r.id })
       .catch(() => undefined);
+    announceUnscheduled(deps, r.id);
     await deps.timers.syncRelease(r.id);
     return;
   }
@@ -118,6 +121,7 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): 
     await deps.slack
       .dm(r.requestedBy, { text: `:snowflake: ${relId(r.id)} was not deployed: its slot is inside a freeze (${escTrunc(outcome.reason, 300)}). Operations will pick a new slot.`, dedupeKey: `frozen-${r.id}-${p.at}`, releaseId: r.id })
       .catch(() => undefined);
+    announceUnscheduled(deps, r.id);
     await deps.timers.syncRelease(r.id);
     return;
   }
@@ -313,6 +317,8 @@ export function processTimer(deps: Deps) {
         return onReviewRemind(deps, parsePayload(name, payload));
       case 'action-due':
         return onActionDue(deps, parsePayload(name, payload));
+      case 'freeze-edge':
+        return onFreezeEdge(deps, parsePayload(name, payload));
     }
   };
 }

@@ -7,16 +7,18 @@ import { getDeploy } from '../db/deploy.repo';
 import type { Release } from '../db/release.repo';
 import { getRelease, releasesWithTimers } from '../db/release.repo';
 import { activeOverrides, reminderRows } from '../db/schedule.repo';
-import { nextReminderTime } from '../domain/calendar';
+import { FREEZE_AHEAD_MS, nextReminderTime } from '../domain/calendar';
 import type { Criterion, CriterionStatus } from '../domain/types';
 import { CRITERION_OWNERS } from '../domain/types';
 import { isApprovalStage } from '../domain/workflow';
+import type { Freeze } from '../config';
 import type { TimerSpec } from '../queue/jobs';
 import { startAnnouncementPending } from './deploy';
 import type { Deps } from './deps';
 import { derivePostReleaseTimers, postReleaseIds } from './post-release-timers';
 import { loadSnapshot } from './snapshot';
 import { lockRetryRound } from './timer-jobs';
+import { effectiveFreezes } from './slots';
 import type { ReleaseSnapshot } from './snapshot';
 
 /** Role members as people: user groups expanded through Slack (a group Slack cannot list counts as empty). */
@@ -141,6 +143,33 @@ async function timersFor(deps: Deps, r: Release): Promise<TimerSpec[]> {
   return specs;
 }
 
+
+/**
+ * When a freeze edge changes what cards show: `end`, the freeze stops being in force; `ahead`, the first instant it
+ * falls inside the card's look-ahead (the card looks at [now, now + FREEZE_AHEAD_MS), so one ms past start − 14 days).
+ */
+export function freezeEdgeAt(f: Pick<Freeze, 'start' | 'end'>, edge: 'end' | 'ahead'): number {
+  return edge === 'end' ? f.end : f.start - FREEZE_AHEAD_MS + 1;
+}
+
+/**
+ * The card-refresh timers of `freezes` still to come after `now`: one per distinct edge time (freezes sharing an edge
+ * share the timer; the handler refreshes the cards of all of them), not one per release.
+ */
+export function freezeEdgeTimers(freezes: readonly Pick<Freeze, 'start' | 'end'>[], now: number): TimerSpec<'freeze-edge'>[] {
+  const specs = new Map<string, TimerSpec<'freeze-edge'>>();
+  for (const f of freezes) {
+    if (f.end <= f.start) continue;
+    for (const edge of ['ahead', 'end'] as const) {
+      const at = freezeEdgeAt(f, edge);
+      // an edge already passed needs nothing: every card rendered since shows it
+      if (at <= now) continue;
+      specs.set(`${edge}-${at}`, { name: 'freeze-edge', payload: { edge, at }, at });
+    }
+  }
+  return [...specs.values()].sort((a, b) => a.at - b.at);
+}
+
 export async function deriveAllTimers(deps: Deps): Promise<TimerSpec[]> {
   const specs: TimerSpec[] = [];
   // Keyset pages over the indexed state column: linear however many releases there are.
@@ -160,5 +189,6 @@ export async function deriveAllTimers(deps: Deps): Promise<TimerSpec[]> {
   for (const o of activeOverrides(deps.db, deps.now())) {
     specs.push({ name: 'override-expire', payload: { overrideId: o.id, releaseId: o.releaseId }, at: o.expiresAt });
   }
+  specs.push(...freezeEdgeTimers(effectiveFreezes(deps.db, deps.policy, deps.now()), deps.now()));
   return specs;
 }

@@ -9,6 +9,8 @@ import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { updateRelease } from '../db/release.repo';
 import type { ApprovalStage } from '../domain/types';
+import type { ChangeDeps } from './announce-change';
+import { announceUnscheduled } from './announce-change';
 import type { Deps } from './deps';
 
 /**
@@ -29,9 +31,12 @@ export function unscheduleInTx(
   return moved;
 }
 
-/** After the transaction: refresh each card, say why in its thread, DM its owners once, re-derive its timers. */
+/**
+ * After the transaction: refresh each card, say why in its thread, DM its owners once, re-derive its timers, and
+ * follow up in the announcements channel if its old slot was announced.
+ */
 export function tellUnscheduled(
-  deps: Pick<Deps, 'cards' | 'slack' | 'timers'>,
+  deps: Pick<Deps, 'cards' | 'slack' | 'timers'> & ChangeDeps,
   moved: readonly Release[],
   say: { thread: (r: Release) => string; dm: (r: Release) => string; dedupeKey: (r: Release, owner: string) => string },
 ): void {
@@ -43,5 +48,6 @@ export function tellUnscheduled(
       void deps.slack.dm(owner, { text: say.dm(r), dedupeKey: say.dedupeKey(r, owner), releaseId: r.id }).catch(() => undefined);
     }
     void deps.timers.syncRelease(r.id);
+    announceUnscheduled(deps, r.id);
   }
 }

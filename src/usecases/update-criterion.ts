@@ -15,6 +15,7 @@ import { NotFoundError } from './errors';
 import { factsOf } from './facts';
 import { rolesOf, rulesFor } from './roles';
 import { stageAdvanceText } from './transitions';
+import { announceUnscheduled } from './announce-change';
 import { unscheduleInTx } from './unschedule';
 
 export type CriterionDenial = 'closed' | 'not_owner' | 'waive_needs_release_manager' | 'waive_needs_reason';
@@ -111,6 +112,8 @@ export async function updateCriterion(deps: Deps, input: CriterionInput): Promis
     const why = details ? ` — ${escTrunc(details, 500)}` : '';
     const line = `:clipboard: ${who} marked *${CRITERION_LABELS[input.criterion]}* ${input.status}${why}${evidence}`;
     void deps.cards.thread(input.releaseId, result.advanced ? `${line}\n${stageAdvanceText(deps, input.releaseId)}` : line);
+    // (a scheduled release that lost its slot: the announcements channel hears of it if the slot was announced)
+    if (before.scheduledAt !== null && result.release.scheduledAt === null) announceUnscheduled(deps, input.releaseId);
   }
   return result;
 }

@@ -183,7 +183,8 @@ describe.skipIf(!HAS_CHROMIUM)('the sandbox in a browser', () => {
     await open('payments-releases');
     await cardSays('✅ Released');
     // ...and, later (time travel again), the post-release review thread opens in the channel.
-    const reviewPost = page.locator('#timeline .msg:not(.ephemeral)', { hasText: 'Post-release review' });
+    // (the card itself now says "Post-release review open since …": the review's own message is the one asking)
+    const reviewPost = page.locator('#timeline .msg:not(.ephemeral)', { hasText: 'what went well' });
     await fireUntil(async () => (await reviewPost.count()) > 0);
     expect(await reviewPost.innerText()).toContain('REL-1');
 

@@ -77,9 +77,11 @@ describe('the pipeline of a rejected or cancelled release', () => {
     const rejected = await waitForCard(t, CHANNELS.payments, id, (x) => x.includes('*Rejected:* Broken build'));
     const lines = pipeline(rejected);
     expect(lines).toContain(`:white_check_mark: *Initial review* — <@${U.reviewer}>`);
+    // where it stopped is marked; the stages after it stay neutral
+    expect(lines).toContain(`:no_entry: *QA* (QA) — rejected here by <@${U.qa}>`);
     for (const stage of ['QA', 'Sign-off', 'Scheduling']) {
       expect(lines).not.toContain(`:white_check_mark: *${stage}*`);
-      expect(lines).toContain(`:white_circle: *${stage}*`);
+      if (stage !== 'QA') expect(lines).toContain(`:white_circle: *${stage}*`);
     }
 
     // cancelled with no approval at all: nothing ticked

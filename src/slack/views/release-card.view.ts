@@ -1,10 +1,10 @@
 /** The release card: one message per release in its service's channel, updated in place. */
 import { formatFreezeSpan, wholeDays } from '../../domain/calendar';
 import type { ApprovalStage, CriterionStatus, ReleaseState } from '../../domain/types';
-import { APPROVAL_STAGES, CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STAGE_ROLES, STATE_LABELS } from '../../domain/types';
+import { APPROVAL_STAGES, CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STAGE_ROLES, STATE_LABELS, STATE_PHRASES } from '../../domain/types';
 import { isApprovalStage } from '../../domain/workflow';
 import type { ApprovalSnapshot, ReleaseSnapshot } from '../../usecases/snapshot';
-import { esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
+import { actorText, esc, escTrunc, mention, mentions, relId, safeLink, slackDate } from '../format';
 import { ACTIONS } from '../ids';
 import { deployButtons, deployCardLines } from './deploy.view';
 import type { Blocks } from './kit';
@@ -59,22 +59,37 @@ export function waitingOn(s: ApprovalSnapshot, stage: ApprovalStage): string {
 }
 
 /**
- * The approval pipeline. A stage is ticked only when the release really went past it with its approvals: before the
- * current stage, or (shipped, scheduled or later) any stage approved. A rejected or cancelled release ticks the stages
- * whose required approvals were all given (scheduling only when a slot had been picked); the rest stay neutral.
+ * The approval pipeline: the stages of the service's workflow (plus any stage outside it the release is in, stopped
+ * at or holds approvals for, e.g. after the workflow changed). A stage is ticked only when the release really went
+ * past it with its approvals: before the current stage, or (shipped, scheduled or later) any stage approved. A rejected
+ * or cancelled release marks the stage it stopped at (from the audit trail) and ticks the stages whose required
+ * approvals were all given (scheduling only when a slot had been picked); the rest stay neutral.
  */
 function pipelineLines(s: ReleaseSnapshot): string[] {
   const state = s.release.state;
   const current = isApprovalStage(state) ? APPROVAL_STAGES.indexOf(state) : -1;
   const stopped = state === 'rejected' || state === 'cancelled';
   const shipped = !isApprovalStage(state) && state !== 'changes_requested' && !stopped;
-  return APPROVAL_STAGES.map((stage, i) => {
+  const shown = APPROVAL_STAGES.filter(
+    (stage, i) =>
+      s.stages.includes(stage) ||
+      i === current ||
+      s.stoppedAt?.stage === stage ||
+      s.approvals.some((a) => a.status === 'active' && a.stage === stage),
+  );
+  return shown.map((stage) => {
+    const i = APPROVAL_STAGES.indexOf(stage);
     const approved = s.approvals.filter((a) => a.status === 'active' && a.stage === stage);
     const who = approved.map((a) => `${mention(a.userId)} ${slackDate(a.at, '{date_short} {time}')}`).join(', ');
     const roles = STAGE_ROLES[stage].map((r) => ROLE_LABELS[r]).join(' + ');
     const name = STATE_LABELS[stage];
     if (i === current) {
       return `:arrow_forward: *${name}* (${roles}) — waiting on ${waitingOn(s, stage)}${who ? ` · approved: ${who}` : ''}`;
+    }
+    if (stopped && s.stoppedAt?.stage === stage) {
+      const stop = s.stoppedAt;
+      const by = `${STATE_PHRASES[stop.action]} here by ${actorText(stop.actor, 'Greenlight')} ${slackDate(stop.at, '{date_short} {time}')}`;
+      return `${STATE_EMOJI[stop.action]} *${name}* (${roles}) — ${by}${who ? ` · approved: ${who}` : ''}`;
     }
     const rolesDone = s.progress[stage].every((p) => p.missing === 0);
     const passed =

@@ -1,8 +1,8 @@
 /** Messages sent by timers: reminders, escalations, announcements, the deploy window opening. */
 import type { Release } from '../../db/release.repo';
 import { formatSlot } from '../../domain/calendar';
-import { CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STATE_LABELS } from '../../domain/types';
-import type { ApprovalStage, Criterion, CriterionStatus } from '../../domain/types';
+import { CRITERION_LABELS, CRITERION_OWNERS, ROLE_LABELS, STATE_LABELS, STATE_PHRASES } from '../../domain/types';
+import type { ApprovalStage, ContentField, Criterion, CriterionStatus, ReleaseState } from '../../domain/types';
 import { esc, escTrunc, mention, mentions, relId, slackDate } from '../format';
 import { ACTIONS } from '../ids';
 import type { Blocks } from './kit';
@@ -96,6 +96,57 @@ export function announcementText(r: Release, kind: 'before' | 'start' | 'deploye
   if (kind === 'start') return `:rocket: Deploying now: ${what}.`;
   if (kind === 'deployed') return `:rocket: Deployed: ${what}.`;
   return `:white_check_mark: Released: ${what}.`;
+}
+
+/** Why an announced slot is off, as recorded when it was unscheduled. */
+export type SlotOffReason =
+  | { kind: 'freeze'; freeze: string }
+  | { kind: 'windows'; environment: string }
+  | { kind: 'missed'; environment: string }
+  | { kind: 'readiness'; criterion: Criterion; status: string }
+  | { kind: 'edited'; fields: readonly ContentField[] }
+  | { kind: 'other' };
+
+/** What became of an announced slot: moved to another, off (back to an earlier stage), or the release closed. */
+export type SlotChange =
+  | { kind: 'moved'; from: number; to: number }
+  | { kind: 'off'; from: number; why: SlotOffReason; state: ReleaseState }
+  | { kind: 'closed'; from: number; state: 'cancelled' | 'rejected' };
+
+function offReasonText(why: SlotOffReason): string {
+  switch (why.kind) {
+    case 'freeze':
+      return `a freeze (${escTrunc(why.freeze, 300)}) now covers it`;
+    case 'windows':
+      return `it is outside the new ${esc(why.environment)} deploy windows`;
+    case 'missed':
+      return `its slot passed and ${esc(why.environment)} is outside its deploy windows now`;
+    case 'readiness':
+      return `readiness is not met: ${CRITERION_LABELS[why.criterion]} is marked ${esc(why.status)}`;
+    case 'edited':
+      return why.fields.length
+        ? `the release was edited (${why.fields.map((f) => f.replace('_', ' ')).join(', ')}) and needs approving again`
+        : 'the release was edited and needs approving again';
+    case 'other':
+      return 'it was unscheduled';
+  }
+}
+
+/**
+ * The follow-up in the announcements channel when a slot that was already announced changes: "moved from … to …",
+ * "… is off: <why>; it is back in <stage>", or "REL-n was cancelled: its deploy at … is off".
+ */
+export function slotChangeText(r: Release, change: SlotChange, zone: string): string {
+  const when = (at: number) => `${slackDate(at)} (${formatSlot(at, zone)})`;
+  const what = `${esc(r.service)} \`${escTrunc(r.version, 64)}\` to ${r.environment}`;
+  switch (change.kind) {
+    case 'moved':
+      return `:arrows_counterclockwise: ${relId(r.id)} (${what}) moved from ${when(change.from)} to ${when(change.to)}.`;
+    case 'off':
+      return `:no_entry_sign: ${relId(r.id)}'s deploy (${what}) at ${when(change.from)} is off: ${offReasonText(change.why)}; it is back ${STATE_PHRASES[change.state]}.`;
+    case 'closed':
+      return `:no_entry_sign: ${relId(r.id)} (${what}) was ${STATE_PHRASES[change.state]}: its deploy at ${when(change.from)} is off.`;
+  }
 }
 
 export function windowOpenText(r: Release, ops: string[]): string {
