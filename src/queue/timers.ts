@@ -62,6 +62,8 @@ const JOB_OPTIONS = {
 
 const RESYNC_AFTER_FAIL_MS = 5_000;
 const RESYNC_MAX_MS = 30 * 60_000;
+/** After this many final failures of the same timer its re-derivation stops (logged as an error): it can't succeed. */
+const RESYNC_MAX_FAILURES = 3;
 
 export class Timers implements TimerPort {
   readonly queue: Queue;
@@ -99,7 +101,7 @@ export class Timers implements TimerPort {
       if (this.wasDisconnected && !this.closed) {
         this.wasDisconnected = false;
         this.opts.logger.info('Redis is back: re-deriving timers from the database');
-        void this.rebuild().catch((err: unknown) => this.opts.logger.error({ err: (err as Error).message }, 'timer rebuild failed'));
+        void this.rebuildAfterReconnect();
       }
     });
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
@@ -133,6 +135,12 @@ export class Timers implements TimerPort {
     const key = this.failureKey(job);
     const failures = (this.finalFailures.get(key) ?? 0) + 1;
     this.finalFailures.set(key, failures);
+    if (failures > RESYNC_MAX_FAILURES) {
+      // (a timer that failed every attempt of every round is not retried for ever; the next start or reconnect rebuild
+      // tries it again)
+      this.opts.logger.error({ job: job.id, name: job.name, failures }, 'timer job keeps failing: not re-derived again until the next rebuild');
+      return;
+    }
     const delay = Math.min((this.opts.resyncAfterFailMs ?? RESYNC_AFTER_FAIL_MS) * 2 ** (failures - 1), RESYNC_MAX_MS);
     const data: unknown = job.data;
     const releaseId = typeof data === 'object' && data !== null && 'releaseId' in data && typeof data.releaseId === 'number' ? data.releaseId : null;
@@ -191,6 +199,30 @@ export class Timers implements TimerPort {
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message }, 'timer reconcile failed');
       return false;
+    }
+  }
+
+  /**
+   * The rebuild after Redis came back. One already running may have started before the drop and fail with it: then
+   * it is tried again (while the connection is up; a new drop brings a new reconnect rebuild).
+   */
+  private async rebuildAfterReconnect(attempt = 1): Promise<void> {
+    try {
+      // (a rebuild already under way may predate the drop: wait for it, then make sure one runs after the reconnect)
+      if (this.rebuilding) await this.rebuilding.catch(() => undefined);
+      await this.rebuild();
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message, attempt }, 'timer rebuild after a Redis reconnect failed');
+      if (this.closed || this.connection.status !== 'ready' || attempt >= 5) {
+        this.wasDisconnected = true;
+        return;
+      }
+      const t = setTimeout(() => {
+        this.resyncs.delete(t);
+        if (!this.closed) void this.rebuildAfterReconnect(attempt + 1);
+      }, 1_000 * attempt);
+      t.unref();
+      this.resyncs.add(t);
     }
   }
 

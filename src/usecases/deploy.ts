@@ -17,7 +17,7 @@ import type { DeployReport } from '../domain/deploy';
 import { decideDeployReport, decideRollback, mayDeploy, mayWatch, probeAlertDue, rollbackOffered, timeToRestore, watchOutcome } from '../domain/deploy';
 import { isUserGroup } from '../domain/roles';
 import { CRITERION_LABELS, STATE_PHRASES } from '../domain/types';
-import { blockingCriteria } from '../domain/workflow';
+import { blockingCriteria, readinessStage } from '../domain/workflow';
 import type { JobPayload } from '../queue/jobs';
 import { timerId } from '../queue/jobs';
 import type { WebhookPayload } from '../notifier/webhooks';
@@ -44,7 +44,7 @@ import {
 import { announcementText } from '../slack/views/timers.view';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
-import { membersFor, rolesOf } from './roles';
+import { membersFor, rolesOf, rulesFor } from './roles';
 import { effectiveFreezes } from './slots';
 import { windowsFor } from './windows';
 
@@ -214,7 +214,8 @@ export async function startDeploy(deps: Deps, input: { releaseId: number; actor:
     }
     const lock = deployingFor(tx, r.service, r.environment, r.id)[0];
     if (lock) return refuse(r, 'deploy_in_progress', `${relId(lock.id)} is still deploying ${r.service} to ${r.environment}; one deploy at a time.`);
-    const blocking = blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
+    // readiness holds sign-off: a workflow without it is not held by the criteria (as at the slot, timer-jobs.ts)
+    const blocking = readinessStage(rulesFor(deps.policy, r.service)) === null ? [] : blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
     if (blocking.length) return refuse(r, 'not_ready', `${relId(r.id)} is not ready: ${blocking.map((c) => CRITERION_LABELS[c]).join(', ')} must be met or waived first.`);
     const overridden = activeOverride(tx, r.id, now) !== undefined;
     const freeze = overridden ? null : activeFreeze(effectiveFreezes(tx, deps.policy, now), r.service, now);

@@ -68,7 +68,8 @@ export async function onFreezeEdge(deps: Deps, p: JobPayload<'freeze-edge'>): Pr
   if (freezes.length === 0) return;
   if (deps.now() < p.at) {
     // fired early (another process's clock is ahead of ours): the cards would still render the old view; come back then
-    await deps.timers.add({ name: 'freeze-edge', payload: p, at: p.at, round: 1 });
+    // (a round of its own each time: the id of the job now running would be ignored)
+    await deps.timers.add({ name: 'freeze-edge', payload: p, at: p.at, round: deps.now() });
     return;
   }
   const services = freezes.some((f) => f.services === null) ? null : [...new Set(freezes.flatMap((f) => f.services ?? []))];

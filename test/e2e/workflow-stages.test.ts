@@ -122,6 +122,9 @@ describe('a workflow without sign-off', () => {
     const s = await scheduled(t);
     expect((await t.api('POST', `/api/v1/releases/${s.id}/checks`, { criterion: 'security', status: 'failed' })).status).toBe(200);
     expect((await getRelease(t, s.id)).state).toBe('scheduled');
+    // ...and Start deploy agrees with the slot: not refused as "not ready" (staging is always open)
+    await t.driver.clickButton(U.ops, s.at, 'Start deploy');
+    await waitForCard(t, CHANNELS.payments, s.id, (x) => x.includes(':rocket: *Deploying*'));
   }, 90_000);
 });
 
