@@ -3,14 +3,13 @@
  * modal opens (submitting it is checked again, per criterion, by `updateCriterion`). A refused click opens nothing,
  * so its denial is audited here.
  */
-import { inTransaction } from '../db/client';
-import { appendAudit } from '../db/audit.repo';
 import type { Release } from '../db/release.repo';
 import { getRelease } from '../db/release.repo';
 import type { Role } from '../domain/types';
 import { CRITERION_OWNERS } from '../domain/types';
 import { isOpen } from '../domain/workflow';
 import type { Deps } from './deps';
+import { auditDenial } from './denials';
 import { NotFoundError } from './errors';
 import { rolesOf } from './roles';
 
@@ -27,18 +26,6 @@ export async function checkReadinessUpdate(
   if (!release) throw new NotFoundError(`REL-${input.releaseId}`);
   const roles = await rolesOf(deps, release.service, input.actor);
   const why: ReadinessClickDenial | null = !isOpen(release.state) ? 'closed' : roles.some((r) => READINESS_ROLES.includes(r)) ? null : 'not_owner';
-  if (why) {
-    // (criterion.denied is written with appendAudit, as updateCriterion writes it: denials.ts has no criterion area)
-    const at = deps.now();
-    inTransaction(deps.db, (tx) => {
-      appendAudit(tx, {
-        at,
-        releaseId: release.id,
-        actor: input.actor,
-        action: 'criterion.denied',
-        details: { reason: why, attempted: 'update_readiness', state: release.state, roles, via: input.via },
-      });
-    });
-  }
+  if (why) auditDenial(deps, { releaseId: release.id, actor: input.actor, action: 'criterion.denied', reason: why, attempted: 'update_readiness', state: release.state, roles, via: input.via });
   return { release, why };
 }

@@ -10,6 +10,7 @@ import type { Deps } from './deps';
 /** `<area>.denied`, in the vocabulary of the events the area writes when it succeeds. */
 export type DeniedAction =
   | 'approval.denied'
+  | 'criterion.denied'
   | 'edit.denied'
   | 'schedule.denied'
   | 'override.denied'

@@ -15,7 +15,6 @@ import { activeOverride, deployingFor } from '../db/schedule.repo';
 import { activeFreeze, formatSlot, nextWindowOpening, windowOccurrenceAt } from '../domain/calendar';
 import type { DeployReport } from '../domain/deploy';
 import { decideDeployReport, decideRollback, mayDeploy, mayWatch, probeAlertDue, rollbackOffered, timeToRestore, watchOutcome } from '../domain/deploy';
-import { isUserGroup } from '../domain/roles';
 import { CRITERION_LABELS, STATE_PHRASES } from '../domain/types';
 import { blockingCriteria, readinessStage } from '../domain/workflow';
 import type { JobPayload } from '../queue/jobs';
@@ -44,7 +43,7 @@ import {
 import { announcementText } from '../slack/views/timers.view';
 import type { Deps } from './deps';
 import { auditDenial } from './denials';
-import { membersFor, rolesOf, rulesFor } from './roles';
+import { expandMembers, membersFor, rolesOf, rulesFor } from './roles';
 import { effectiveFreezes } from './slots';
 import { windowsFor } from './windows';
 
@@ -70,20 +69,8 @@ function opsOf(deps: Deps, r: Release): string[] {
 }
 
 /** Operations members as people to DM: user groups expanded (a group Slack cannot list is skipped, with a warning). */
-async function opsPeople(deps: Deps, r: Release): Promise<string[]> {
-  const out = new Set<string>();
-  for (const member of opsOf(deps, r)) {
-    if (!isUserGroup(member)) {
-      out.add(member);
-      continue;
-    }
-    try {
-      for (const user of await deps.slack.groupMembers(member)) out.add(user);
-    } catch (err) {
-      deps.logger.warn({ release: r.id, group: member, err: (err as Error).message }, 'could not expand the operations user group for the check-in');
-    }
-  }
-  return [...out];
+function opsPeople(deps: Deps, r: Release): Promise<string[]> {
+  return expandMembers(deps, opsOf(deps, r));
 }
 
 /** Posts once (ledger key) in the release's card thread; never throws. */

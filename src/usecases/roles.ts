@@ -3,7 +3,7 @@ import { findService, serviceWorkflow } from '../config';
 import { roleOverrides } from '../db/release.repo';
 import type { WorkflowRules } from '../domain/workflow';
 import type { RoleMap } from '../domain/roles';
-import { groupsIn, resolveRoleMembers, rolesOfUser } from '../domain/roles';
+import { groupsIn, isUserGroup, resolveRoleMembers, rolesOfUser } from '../domain/roles';
 import type { Role } from '../domain/types';
 import type { DbOrTx } from '../db/client';
 import type { Deps, WorkflowPolicy } from './deps';
@@ -46,4 +46,19 @@ export function rulesFor(policy: WorkflowPolicy, service: string): WorkflowRules
 
 export function isAdmin(deps: Pick<Deps, 'policy'>, userId: string): boolean {
   return deps.policy.admins.includes(userId);
+}
+
+/** Role members as people: user groups expanded through Slack (a group Slack cannot list counts as empty). */
+export async function expandMembers(deps: Pick<Deps, 'slack' | 'logger'>, members: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const member of members) {
+    if (isUserGroup(member)) {
+      try {
+        for (const u of await deps.slack.groupMembers(member)) out.add(u);
+      } catch (err) {
+        deps.logger.warn({ group: member, err: (err as Error).message }, 'could not expand user group');
+      }
+    } else out.add(member);
+  }
+  return [...out];
 }

@@ -22,10 +22,10 @@ import { esc, escTrunc, mention, relId } from '../slack/format';
 import type { SnoozeKey } from '../slack/views/timers.view';
 import { announcementText, escalationText, readinessReminderMessage, reminderMessage, windowOpenText } from '../slack/views/timers.view';
 import type { Deps } from './deps';
-import { membersFor, rulesFor } from './roles';
+import { expandMembers, membersFor, rulesFor } from './roles';
 import { effectiveFreezes } from './slots';
 import { loadSnapshot } from './snapshot';
-import { expandMembers, pendingApprovers, waitingOn, zoneOf } from './timers';
+import { pendingApprovers, waitingOn, zoneOf } from './timers';
 import { tellUnscheduled, unscheduleInTx } from './unschedule';
 import { windowsFor } from './windows';
 
@@ -58,16 +58,14 @@ export async function onWindowStart(deps: Deps, p: JobPayload<'window-start'>): 
     const overridden = activeOverride(tx, r.id, now) !== undefined;
     const freeze = overridden ? null : activeFreeze(effectiveFreezes(tx, deps.policy, now), r.service, now);
     if (freeze) {
-      const updated = updateRelease(tx, r.id, { state: 'scheduling', stateChangedAt: now, updatedAt: now, scheduledAt: null });
-      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'freeze', freeze: freeze.reason, slot: new Date(p.at).toISOString(), to_state: 'scheduling' } });
+      const updated = unscheduleInTx(tx, r, p.at, 'greenlight', now, { reason: 'freeze', freeze: freeze.reason });
       return { kind: 'frozen', release: updated, reason: freeze.reason } as const;
     }
     const readiness = readinessStage(rulesFor(deps.policy, r.service));
     const blocking = readiness === null ? [] : blockingCriteria(criteriaMap(criteriaFor(tx, r.id)));
     if (readiness !== null && blocking.length) {
       // back to sign-off, the stage that holds readiness (a workflow without it is not held by the criteria)
-      const updated = updateRelease(tx, r.id, { state: readiness, stateChangedAt: now, updatedAt: now, scheduledAt: null });
-      appendAudit(tx, { at: now, releaseId: r.id, actor: 'greenlight', action: 'release.unscheduled', details: { reason: 'readiness', criteria: blocking, slot: new Date(p.at).toISOString(), to_state: readiness } });
+      const updated = unscheduleInTx(tx, r, p.at, 'greenlight', now, { reason: 'readiness', criteria: blocking }, readiness);
       return { kind: 'unready', release: updated, missing: blocking.map((c) => CRITERION_LABELS[c]).join(', ') } as const;
     }
     const lock = deployingFor(tx, r.service, r.environment, r.id)[0];

@@ -16,25 +16,11 @@ import type { TimerSpec } from '../queue/jobs';
 import { startAnnouncementPending } from './deploy';
 import type { Deps } from './deps';
 import { derivePostReleaseTimers, postReleaseIds } from './post-release-timers';
+import { expandMembers } from './roles';
 import { loadSnapshot } from './snapshot';
 import { lockRetryRound } from './timer-jobs';
 import { effectiveFreezes } from './slots';
 import type { ReleaseSnapshot } from './snapshot';
-
-/** Role members as people: user groups expanded through Slack (a group Slack cannot list counts as empty). */
-export async function expandMembers(deps: Pick<Deps, 'slack' | 'logger'>, members: readonly string[]): Promise<string[]> {
-  const out = new Set<string>();
-  for (const member of members) {
-    if (member.startsWith('S')) {
-      try {
-        for (const u of await deps.slack.groupMembers(member)) out.add(u);
-      } catch (err) {
-        deps.logger.warn({ group: member, err: (err as Error).message }, 'could not expand user group');
-      }
-    } else out.add(member);
-  }
-  return [...out];
-}
 
 /** One person a release's stage waits on; `criteria` set: a readiness criterion they own, not their approval. */
 export interface WaitingOn {

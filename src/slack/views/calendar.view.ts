@@ -1,6 +1,5 @@
 /** `/release calendar` and `/release windows`: ephemeral answers, times in the policy time zone. */
 import { DateTime } from 'luxon';
-import type { SectionBlock } from '@slack/types';
 import type { WindowSpec } from '../../config';
 import { formatClock } from '../../config';
 import type { Interval } from '../../domain/calendar';
@@ -9,7 +8,7 @@ import type { CalendarFreeze, CalendarWindows, DeployCalendar } from '../../usec
 import { esc, escTrunc, relId } from '../format';
 import { ACTIONS } from '../ids';
 import type { Blocks } from './kit';
-import { LIMIT, actions, button, context, header, lineSections, section } from './kit';
+import { LIMIT, actions, boundedLineSections, button, context, header, section } from './kit';
 import type { SlackMessage } from './messages.view';
 
 const DAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -51,25 +50,6 @@ function windowLines(w: CalendarWindows, zone: string, limit: number): string {
   const shown = w.occurrences.slice(0, limit).map((o) => `• ${formatOccurrence(o, zone)}`);
   const more = w.occurrences.length > limit ? `\n_…and ${w.occurrences.length - limit} more_` : '';
   return `${head}\n${shown.join('\n')}${more}`;
-}
-
-/**
- * `lines` as sections cut between lines (`lineSections`), at most `maxBlocks` of them: when they need more, lines are
- * left off the end and a last line says how many (`more`).
- */
-export function boundedLineSections(lines: readonly string[], maxBlocks: number, more: (left: number) => string = (n) => `_…and ${n} more._`): SectionBlock[] {
-  const all = lineSections(lines);
-  if (all.length <= maxBlocks) return all;
-  const cut = (kept: number) => lineSections([...lines.slice(0, kept), more(lines.length - kept)]);
-  // the most lines that fit with the "more" line (keeping more lines never takes fewer sections)
-  let fits = 0;
-  let tooMany = lines.length;
-  while (tooMany - fits > 1) {
-    const mid = Math.floor((fits + tooMany) / 2);
-    if (cut(mid).length <= maxBlocks) fits = mid;
-    else tooMany = mid;
-  }
-  return cut(fits).slice(0, Math.max(maxBlocks, 1));
 }
 
 /** More than this many listed (deploys, freezes) and the rest are counted, not listed. */

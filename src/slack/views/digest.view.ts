@@ -4,8 +4,7 @@ import { STATE_LABELS } from '../../domain/types';
 import type { ReleaseState } from '../../domain/types';
 import { esc, escTrunc, mentions, relId, slackDate } from '../format';
 import type { Blocks } from './kit';
-import { boundedLineSections } from './calendar.view';
-import { LIMIT, header } from './kit';
+import { LIMIT, boundedLineSections, header } from './kit';
 
 /** Releases waiting on approvals listed by name; the rest are counted. */
 const WAITING_LISTED = 25;

@@ -5,8 +5,7 @@ import { formatFreezeSpan } from '../../domain/calendar';
 import { esc, escTrunc, mention, relId } from '../format';
 import { CALLBACKS, FREEZE_FIELDS as F } from '../ids';
 import type { Blocks } from './kit';
-import { boundedLineSections } from './calendar.view';
-import { LIMIT, context, header, plain, section } from './kit';
+import { LIMIT, boundedLineSections, context, header, plain, section } from './kit';
 
 export function freezeModal(services: string[], today: string): ModalView {
   return {

@@ -39,6 +39,41 @@ export function lineSections(lines: readonly string[], max: number = LIMIT.secti
   return chunks.map((c) => section(c));
 }
 
+/** The largest k in [0, n] with fits(k), for a `fits` that holds up to some k and fails above it (binary search). */
+function longestFitting(n: number, fits: (k: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Lines as sections (`lineSections`), at most `maxBlocks` of them: the longest run of leading lines that fits, and how
+ * many lines that is (the caller says what was left out). Sections fill greedily, so more lines never need fewer.
+ */
+export function sectionsWithin(lines: readonly string[], maxBlocks: number): { sections: SectionBlock[]; shown: number } {
+  const all = lineSections(lines);
+  if (all.length <= maxBlocks) return { sections: all, shown: lines.length };
+  const shown = longestFitting(lines.length, (k) => lineSections(lines.slice(0, k)).length <= maxBlocks);
+  return { sections: lineSections(lines.slice(0, shown)), shown };
+}
+
+/**
+ * `lines` as sections cut between lines (`lineSections`), at most `maxBlocks` of them: when they need more, lines are
+ * left off the end and a last line, inside the sections, says how many (`more`).
+ */
+export function boundedLineSections(lines: readonly string[], maxBlocks: number, more: (left: number) => string = (n) => `_…and ${n} more._`): SectionBlock[] {
+  const all = lineSections(lines);
+  if (all.length <= maxBlocks) return all;
+  const cut = (kept: number) => lineSections([...lines.slice(0, kept), more(lines.length - kept)]);
+  const kept = longestFitting(lines.length - 1, (k) => k === 0 || cut(k).length <= maxBlocks);
+  return cut(kept).slice(0, Math.max(maxBlocks, 1));
+}
+
 export function fields(items: readonly string[]): SectionBlock {
   return { type: 'section', fields: items.slice(0, 10).map((f) => md(truncate(f, LIMIT.field))) };
 }

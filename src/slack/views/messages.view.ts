@@ -11,7 +11,7 @@ import type { WhyReport } from '../../usecases/why';
 import { formatFreezeSpan, formatSlot, wholeDays } from '../../domain/calendar';
 import { esc, escTrunc, mention, mentions, mrkdwnToPlain, relId, slackDate } from '../format';
 import type { Blocks } from './kit';
-import { LIMIT, context, divider, header, lineSections, section } from './kit';
+import { LIMIT, context, divider, header, lineSections, section, sectionsWithin } from './kit';
 import { STATE_EMOJI, releaseCard, waitingOn } from './release-card.view';
 
 import type { SlackMessage } from './help.view';
@@ -33,24 +33,6 @@ export function listMessage(releases: Release[], total: number): SlackMessage {
   const blocks: Blocks = [header('Open releases'), ...sections];
   if (total > shown) blocks.push(context([`…and ${total - shown} more. Showing ${shown} of ${total}.`]));
   return { text: `${total} open release(s)`, blocks };
-}
-
-/**
- * Lines as sections (cut between lines, see `lineSections`), at most `maxBlocks` of them: the longest run of leading
- * lines that fits, and how many lines that is.
- */
-function sectionsWithin(lines: readonly string[], maxBlocks: number): { sections: Blocks; shown: number } {
-  const all = lineSections(lines);
-  if (all.length <= maxBlocks) return { sections: all, shown: lines.length };
-  // sections fill greedily, so a longer run of lines never needs fewer sections: search the longest run that fits
-  let lo = 0;
-  let hi = lines.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (lineSections(lines.slice(0, mid)).length <= maxBlocks) lo = mid;
-    else hi = mid - 1;
-  }
-  return { sections: lineSections(lines.slice(0, lo)), shown: lo };
 }
 
 export function statusMessage(snap: ReleaseSnapshot): SlackMessage {
